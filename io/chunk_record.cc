@@ -1,0 +1,99 @@
+#include "io/chunk_record.h"
+
+#include <cstring>
+#include <string>
+
+#include "src/byte_order.h"
+#include "src/checksum.h"
+
+namespace lmarc {
+namespace {
+
+constexpr uint8_t kRecordMagic[4] = {'L', 'M', 'C', 'K'};
+
+}  // namespace
+
+void AppendRecordHeader(const RecordHeader& header, std::vector<uint8_t>* out) {
+  out->insert(out->end(), kRecordMagic, kRecordMagic + 4);
+  out->push_back(header.version);
+  out->push_back(header.level);
+  AppendLe16(header.codec, out);
+  AppendLe64(header.chunk_id, out);
+  AppendLe64(header.raw_size, out);
+  AppendLe64(header.body_size, out);
+  AppendLe64(header.raw_xxh64, out);
+}
+
+StatusOr<RecordHeader> ParseRecordHeader(std::span<const uint8_t> record) {
+  if (record.size() < kRecordHeaderSize) return Corrupt("record shorter than its header");
+  if (std::memcmp(record.data(), kRecordMagic, 4) != 0) return Corrupt("bad record magic");
+  RecordHeader header;
+  header.version = record[4];
+  if (header.version != kRecordVersion) {
+    return Unsupported("record version " + std::to_string(header.version));
+  }
+  header.level = record[5];
+  header.codec = LoadLe16(record.data() + 6);
+  header.chunk_id = LoadLe64(record.data() + 8);
+  header.raw_size = LoadLe64(record.data() + 16);
+  header.body_size = LoadLe64(record.data() + 24);
+  header.raw_xxh64 = LoadLe64(record.data() + 32);
+  return header;
+}
+
+StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int level,
+                                   uint64_t chunk_id, std::span<const uint8_t> raw) {
+  std::vector<uint8_t> body;
+  const Codec* used = &codec;
+  RETURN_IF_ERROR(codec.Encode(raw, level, &body));
+  if (body.size() >= raw.size() && &codec != &stored) {
+    body.clear();
+    used = &stored;
+    RETURN_IF_ERROR(stored.Encode(raw, level, &body));
+  }
+  EncodedChunk out;
+  RecordHeader header;
+  header.level = static_cast<uint8_t>(level);
+  header.codec = static_cast<uint16_t>(used->id());
+  header.chunk_id = chunk_id;
+  header.raw_size = raw.size();
+  header.body_size = body.size();
+  header.raw_xxh64 = Xxh64(raw);
+  out.record.reserve(kRecordHeaderSize + body.size());
+  AppendRecordHeader(header, &out.record);
+  out.record.insert(out.record.end(), body.begin(), body.end());
+  out.row.raw_size = raw.size();
+  out.row.payload_size = out.record.size();
+  out.row.codec = header.codec;
+  out.row.level = header.level;
+  out.row.raw_xxh64 = header.raw_xxh64;
+  out.row.payload_xxh64 = Xxh64(out.record);
+  return out;
+}
+
+Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const uint8_t> record) {
+  if (record.size() != row.payload_size) return Corrupt("record size differs from the chunk table");
+  if (Xxh64(record) != row.payload_xxh64) return Corrupt("payload checksum mismatch");
+  ASSIGN_OR_RETURN(const RecordHeader header, ParseRecordHeader(record));
+  if (header.chunk_id != chunk_id || header.raw_size != row.raw_size ||
+      header.codec != row.codec || header.level != row.level ||
+      header.raw_xxh64 != row.raw_xxh64 ||
+      header.body_size != row.payload_size - kRecordHeaderSize) {
+    return Corrupt("record header disagrees with the chunk table");
+  }
+  return Status::Ok();
+}
+
+Status DecodeChunkRecord(const CodecRegistry& registry, uint64_t chunk_id, const ChunkRow& row,
+                         std::span<const uint8_t> record, std::vector<uint8_t>* raw) {
+  RETURN_IF_ERROR(CheckChunkRecord(chunk_id, row, record));
+  const Codec* codec = registry.Find(static_cast<CodecId>(row.codec));
+  if (codec == nullptr) return Unsupported("unknown codec id " + std::to_string(row.codec));
+  raw->resize(row.raw_size);
+  RETURN_IF_ERROR(codec->Decode(record.subspan(kRecordHeaderSize), *raw)
+                      .WithContext(std::string(codec->name())));
+  if (Xxh64(*raw) != row.raw_xxh64) return Corrupt("checksum mismatch");
+  return Status::Ok();
+}
+
+}  // namespace lmarc

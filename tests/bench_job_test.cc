@@ -1,0 +1,270 @@
+// Tests of `lmarc bench` (jobs/bench_job.h) against a stand-in lmarc: a shell
+// script that "compresses" by copying the file behind a line with its name.
+#include "jobs/bench_job.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "jobs/bench_report.h"
+
+namespace lmarc {
+namespace {
+namespace fs = std::filesystem;
+
+// Archive = "<input file name>\n" + input bytes; decompress writes DIR/<name>.
+// Every call is logged to calls.log beside the script.
+constexpr char kStandInLmarc[] = R"(#!/bin/sh
+PATH=/usr/bin:/bin
+echo "$*" >> "$(dirname "$0")/calls.log"
+case "$1" in
+  compress) { basename "$2"; cat "$2"; } > "$4" ;;
+  decompress) name=$(head -n 1 "$2"); tail -n +2 "$2" > "$4/$name" ;;
+  *) echo "stand-in: unknown command $1" >&2; exit 2 ;;
+esac
+)";
+
+// Restores every file with one extra byte.
+constexpr char kCorruptingLmarc[] = R"(#!/bin/sh
+PATH=/usr/bin:/bin
+case "$1" in
+  compress) { basename "$2"; cat "$2"; } > "$4" ;;
+  decompress) name=$(head -n 1 "$2"); { tail -n +2 "$2"; printf x; } > "$4/$name" ;;
+esac
+)";
+
+constexpr char kFailingLmarc[] = R"(#!/bin/sh
+echo "stand-in: disk on fire" >&2
+exit 3
+)";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+class BenchJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "bench_job_test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+    fs::create_directories(root_ / "inputs" / "nested");
+    fs::create_directories(root_ / "empty-path");
+    fs::create_directories(root_ / "work");
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i % 37) + " of a test file\n";
+    WriteFile(root_ / "inputs" / "b.txt", text);
+    WriteFile(root_ / "inputs" / "nested" / "a.bin", std::string("\0\1\2 no newline", 14));
+    fs::create_symlink(root_ / "inputs" / "b.txt", root_ / "inputs" / "link-to-b");
+    saved_path_ = getenv("PATH") ? getenv("PATH") : "";
+  }
+
+  void TearDown() override {
+    setenv("PATH", saved_path_.c_str(), 1);
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+
+  std::string MakeScript(const std::string& name, const std::string& text) {
+    const fs::path path = root_ / name;
+    WriteFile(path, text);
+    chmod(path.c_str(), 0755);
+    return path.string();
+  }
+
+  // Options over the generated inputs with peers hidden (PATH holds no tools).
+  BenchOptions StandInOptions(const std::string& script_text) {
+    setenv("PATH", (root_ / "empty-path").c_str(), 1);
+    BenchOptions options;
+    options.inputs = {(root_ / "inputs").string()};
+    options.lmarc_binary = MakeScript("lmarc", script_text);
+    options.runs = 2;
+    options.work_dir = (root_ / "work").string();
+    options.quiet = true;
+    return options;
+  }
+
+  fs::path root_;
+  std::string saved_path_;
+};
+
+TEST_F(BenchJobTest, DefaultMethodsWithStandInWriteTableAndCsv) {
+  BenchOptions options = StandInOptions(kStandInLmarc);
+  options.csv_path = (root_ / "bench.csv").string();
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_TRUE(status.ok()) << status.message();
+
+  const std::vector<std::string> table_lines = Lines(table.str());
+  ASSERT_EQ(table_lines.size(), 7u) << table.str();  // header, 4 methods, note, missing peers
+  EXPECT_EQ(table_lines[0].rfind("method", 0), 0u);
+  for (const std::string method : {"lmarc-cm-1", "lmarc-cm-5", "lmarc-cm-9", "lmarc-zstd-5"}) {
+    EXPECT_NE(table.str().find(method), std::string::npos) << method;
+  }
+  EXPECT_EQ(table_lines.back(), "missing peers: zstd, xz, bzip3, brotli");
+
+  const uint64_t b_bytes = fs::file_size(root_ / "inputs" / "b.txt");
+  const std::vector<std::string> csv = Lines(ReadFile(options.csv_path));
+  ASSERT_EQ(csv.size(), 1u + 2 * 4 + 4);  // header, 2 files x 4 methods, 4 TOTAL rows
+  EXPECT_EQ(csv[0],
+            "file,method,raw_bytes,compressed_bytes,ratio,compress_s,decompress_s,"
+            "compress_mbps,decompress_mbps");
+  // The walk is sorted: inputs/b.txt before inputs/nested/a.bin; the symlink is skipped.
+  const std::string b_row_prefix = (root_ / "inputs" / "b.txt").string() + ",lmarc-cm-1," +
+                                   std::to_string(b_bytes) + "," +
+                                   std::to_string(b_bytes + 6) + ",";  // + "b.txt\n"
+  EXPECT_EQ(csv[1].rfind(b_row_prefix, 0), 0u) << csv[1];
+  EXPECT_EQ(csv[5].rfind((root_ / "inputs" / "nested" / "a.bin").string() + ",lmarc-cm-1,14,20,", 0),
+            0u)
+      << csv[5];
+  EXPECT_EQ(csv[9].rfind("TOTAL,lmarc-cm-1," + std::to_string(b_bytes + 14) + "," +
+                             std::to_string(b_bytes + 14 + 12) + ",",
+                         0),
+            0u)
+      << csv[9];
+
+  // Each of the 2 files x 4 methods x 2 runs compressed and decompressed once.
+  const std::string calls = ReadFile(root_ / "calls.log");
+  EXPECT_EQ(Lines(calls).size(), 2u * 4 * 2 * 2);
+  EXPECT_NE(calls.find("--codec cm --level 9 -f --quiet --threads 1"), std::string::npos);
+  EXPECT_NE(calls.find("--codec zstd --level 5"), std::string::npos);
+  // The scratch subdirectory is removed afterwards.
+  EXPECT_TRUE(fs::is_empty(root_ / "work"));
+}
+
+TEST_F(BenchJobTest, MismatchNamesMethodAndFile) {
+  BenchOptions options = StandInOptions(kCorruptingLmarc);
+  options.methods = {"lmarc-cm-5"};
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), StatusCode::kCorrupt);
+  EXPECT_NE(status.message().find("lmarc-cm-5"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("b.txt"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("differs"), std::string::npos) << status.message();
+}
+
+TEST_F(BenchJobTest, FailingCommandQuotesItsStderr) {
+  BenchOptions options = StandInOptions(kFailingLmarc);
+  options.methods = {"lmarc-zstd-3"};
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("lmarc-zstd-3"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("exited with status 3"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("disk on fire"), std::string::npos) << status.message();
+}
+
+TEST_F(BenchJobTest, RejectsBadOptions) {
+  BenchOptions options = StandInOptions(kStandInLmarc);
+  std::ostringstream table;
+  options.methods = {"gzip-9"};
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kInvalidArgument);
+  options.methods = {"lmarc-cm-0"};
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kInvalidArgument);
+  options.methods = {};
+  options.runs = 0;
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kInvalidArgument);
+  options.runs = 1;
+  options.inputs = {(root_ / "missing").string()};
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kNotFound);
+  options.inputs = {(root_ / "empty-path").string()};
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kInvalidArgument);
+  options.inputs = {(root_ / "inputs").string()};
+  options.lmarc_binary = (root_ / "no-such-lmarc").string();
+  EXPECT_EQ(RunBench(options, table).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(table.str().empty());
+}
+
+// Installed peers round-trip; absent ones are only reported.
+TEST_F(BenchJobTest, PeersRoundTripOrAreReportedMissing) {
+  setenv("PATH", "/usr/bin:/bin", 1);
+  BenchOptions options;
+  options.inputs = {(root_ / "inputs" / "b.txt").string()};
+  options.runs = 1;
+  options.quiet = true;
+  options.methods = {"zstd-19", "xz-9e", "bzip3", "brotli-11"};
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_TRUE(status.ok()) << status.message();
+  const std::vector<std::pair<std::string, std::string>> method_and_tool = {
+      {"zstd-19", "zstd"}, {"xz-9e", "xz"}, {"bzip3", "bzip3"}, {"brotli-11", "brotli"}};
+  const std::string text = table.str();
+  const size_t missing_line = text.find("missing peers:");
+  for (const auto& [method, tool] : method_and_tool) {
+    const bool installed =
+        fs::exists("/usr/bin/" + tool) || fs::exists("/bin/" + tool);
+    const size_t found = text.find(method + " ");
+    EXPECT_EQ(found != std::string::npos && found < missing_line, installed) << text;
+  }
+}
+
+TEST_F(BenchJobTest, PlotIsWrittenOrSkippedWithWarning) {
+  BenchOptions options = StandInOptions(kStandInLmarc);
+  options.methods = {"lmarc-cm-1", "lmarc-cm-9"};
+  options.runs = 1;
+  options.plot_path = (root_ / "bench.png").string();
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_TRUE(status.ok()) << status.message();
+  const bool has_matplotlib =
+      std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+  if (!has_matplotlib) GTEST_SKIP() << "no matplotlib: plot skipped with a warning";
+  EXPECT_EQ(ReadFile(options.plot_path).substr(0, 4), "\x89PNG");
+}
+
+TEST(BenchReportTest, TotalsAreSortedByCompressedBytes) {
+  const std::vector<BenchMeasurement> per_file = {
+      {"f1", "big", 100, 80, 1.0, 0.5}, {"f1", "small", 100, 20, 4.0, 2.0},
+      {"f2", "big", 300, 90, 1.0, 0.5}, {"f2", "small", 300, 40, 4.0, 2.0}};
+  const std::vector<BenchMeasurement> totals = SumPerMethod(per_file);
+  ASSERT_EQ(totals.size(), 2u);
+  EXPECT_EQ(totals[0].method, "small");
+  EXPECT_EQ(totals[0].file, kTotalRowFile);
+  EXPECT_EQ(totals[0].raw_bytes, 400u);
+  EXPECT_EQ(totals[0].compressed_bytes, 60u);
+  EXPECT_DOUBLE_EQ(totals[0].compress_seconds, 8.0);
+  EXPECT_DOUBLE_EQ(totals[0].CompressMegabytesPerSecond(), 400 / 1e6 / 8.0);
+  EXPECT_DOUBLE_EQ(totals[1].Ratio(), 400.0 / 170.0);
+}
+
+TEST(BenchReportTest, MedianOfOddAndEvenRuns) {
+  EXPECT_DOUBLE_EQ(MedianSeconds({3.0, 1.0, 2.0}), 2.0);
+  EXPECT_DOUBLE_EQ(MedianSeconds({4.0, 1.0, 2.0, 100.0}), 3.0);
+  EXPECT_DOUBLE_EQ(MedianSeconds({7.0}), 7.0);
+}
+
+TEST(BenchReportTest, CsvQuotesFileNamesWithCommas) {
+  const std::string path =
+      (fs::temp_directory_path() / ("bench_csv_test_" + std::to_string(getpid()) + ".csv"))
+          .string();
+  const std::vector<BenchMeasurement> per_file = {{"a,\"b\".txt", "m", 10, 5, 1.0, 1.0}};
+  ASSERT_TRUE(WriteBenchCsv(path, per_file, SumPerMethod(per_file)).ok());
+  const std::vector<std::string> lines = Lines(ReadFile(path));
+  fs::remove(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1].rfind("\"a,\"\"b\"\".txt\",m,10,5,2.0000,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("TOTAL,m,10,5,2.0000,", 0), 0u) << lines[2];
+}
+
+}  // namespace
+}  // namespace lmarc
