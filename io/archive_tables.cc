@@ -214,7 +214,7 @@ uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chun
 }
 
 H5Id FileRowFileType() {
-  return CompoundBuilder(53)
+  return CompoundBuilder(65)  // 1 + 3 * 4 + 8 + 4 + 4 * 8 + 2 * 4: the packed fields
       .Next("kind", H5T_STD_U8LE)
       .Next("mode", H5T_STD_U32LE)
       .Next("uid", H5T_STD_U32LE)
@@ -248,7 +248,7 @@ H5Id FileRowMemType() {
 }
 
 H5Id ChunkRowFileType() {
-  return CompoundBuilder(85)
+  return CompoundBuilder(69)  // 8 * 8 + 2 + 1 + 2: the packed fields
       .Next("stream_offset", H5T_STD_U64LE)
       .Next("raw_size", H5T_STD_U64LE)
       .Next("payload_offset", H5T_STD_U64LE)

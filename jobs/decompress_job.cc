@@ -1,49 +1,68 @@
 #include "jobs/decompress_job.h"
 
 #include <algorithm>
-#include <numeric>
-
-#include "io/archive_reader.h"
-#include "io/tree_restorer.h"
-#include "jobs/chunk_decoding.h"
+#include <charconv>
 
 namespace lmarc {
+namespace {
+
+bool ParseUint(std::string_view text, uint64_t* value) {
+  if (text.empty()) return false;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+Status CheckThreads(int threads) {
+  if (threads < 1 || threads > 1024) return InvalidArgument("--threads must be between 1 and 1024");
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status RunDecompress(const DecompressOptions& options) {
   if (options.output_dir.empty()) return InvalidArgument("no output directory given (-o DIR)");
-  if (options.threads < 1 || options.threads > 1024) {
-    return InvalidArgument("--threads must be between 1 and 1024");
-  }
-  ASSIGN_OR_RETURN(auto reader, ArchiveReader::Open(options.archive, &BuiltinCodecs()));
-  RestoreOptions restore_options;
-  restore_options.overwrite = options.overwrite;
-  ASSIGN_OR_RETURN(TreeRestorer restorer, TreeRestorer::Create(options.output_dir, restore_options));
-  const std::vector<FileEntry>& entries = reader->entries();
-  RETURN_IF_ERROR(restorer.CreateEntries(entries));
+  RETURN_IF_ERROR(CheckThreads(options.threads));
+  return ParallelDecompress(options);
+}
 
-  std::vector<uint64_t> all_chunks(reader->chunks().size());
-  std::iota(all_chunks.begin(), all_chunks.end(), 0);
-  ProgressMeter progress(options.reporting, "decompress", reader->stream_size());
-  // Splits each decoded chunk over the regular files it covers.
-  const auto write_chunk = [&](uint64_t chunk, const std::vector<uint8_t>& raw) -> Status {
-    const ChunkRow& row = reader->chunks()[chunk];
-    const uint64_t chunk_end = row.stream_offset + row.raw_size;
-    for (uint64_t i = row.first_entry; i <= row.last_entry; ++i) {
-      const FileEntry& entry = entries[i];
-      if (entry.kind != EntryKind::kRegular) continue;
-      const uint64_t begin = std::max(entry.stream_offset, row.stream_offset);
-      const uint64_t end = std::min(entry.stream_offset + entry.size, chunk_end);
-      if (begin >= end) continue;
-      RETURN_IF_ERROR(restorer.WriteFileRange(
-          entry, begin - entry.stream_offset,
-          std::span<const uint8_t>(raw.data() + (begin - row.stream_offset), end - begin)));
+Status RunExtract(const ExtractOptions& options) {
+  if (options.path.empty() == options.chunks.empty()) {
+    return InvalidArgument("extract needs exactly one of --path or --chunks");
+  }
+  RETURN_IF_ERROR(CheckThreads(options.threads));
+  return ParallelExtract(options);
+}
+
+StatusOr<std::vector<uint64_t>> ParseChunkList(const std::string& text) {
+  std::vector<uint64_t> chunks;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item(text.data() + start, comma - start);
+    const size_t dash = item.find('-');
+    uint64_t low = 0;
+    uint64_t high = 0;
+    const bool ok = dash == std::string_view::npos
+                        ? ParseUint(item, &low) && (high = low, true)
+                        : ParseUint(item.substr(0, dash), &low) && ParseUint(item.substr(dash + 1), &high);
+    if (!ok || low > high || high - low > (1u << 24)) {
+      return InvalidArgument("--chunks: invalid list '" + text + "' (expected e.g. 3,7-9)");
     }
-    progress.Add(row.raw_size);
-    return Status::Ok();
-  };
-  RETURN_IF_ERROR(DecodeChunks(*reader, all_chunks, options.threads, write_chunk));
-  progress.Finish();
-  return restorer.FinishEntries(entries);
+    for (uint64_t c = low; c <= high; ++c) chunks.push_back(c);
+    start = comma + 1;
+  }
+  std::sort(chunks.begin(), chunks.end());
+  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
+  return chunks;
+}
+
+Status ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || !ParseUint(std::string_view(text).substr(0, colon), offset) ||
+      !ParseUint(std::string_view(text).substr(colon + 1), length)) {
+    return InvalidArgument("--range: expected OFFSET:LENGTH in bytes, got '" + text + "'");
+  }
+  return Status::Ok();
 }
 
 }  // namespace lmarc

@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
-#include <numeric>
 
 #include "io/archive_reader.h"
-#include "jobs/chunk_decoding.h"
+#include "model/codecs.h"
+#include "mpi/runtime.h"
 #include "jobs/decompress_job.h"
 
 namespace lmarc {
@@ -77,29 +77,16 @@ Status RunList(const std::string& archive, std::ostream& out) {
   return Status::Ok();
 }
 
-Status RunVerify(const std::string& archive, bool quick, const Reporting& reporting,
-                 std::ostream& out) {
-  ASSIGN_OR_RETURN(auto reader, ArchiveReader::Open(archive, &BuiltinCodecs()));
-  const size_t chunk_count = reader->chunks().size();
-  ProgressMeter progress(reporting, quick ? "verify --quick" : "verify", reader->stream_size());
-  if (quick) {
-    std::vector<uint8_t> record;
-    for (uint64_t chunk = 0; chunk < chunk_count; ++chunk) {
-      RETURN_IF_ERROR(reader->ReadRecord(chunk, &record));
-      progress.Add(reader->chunks()[chunk].raw_size);
-    }
-  } else {
-    std::vector<uint64_t> all(chunk_count);
-    std::iota(all.begin(), all.end(), 0);
-    RETURN_IF_ERROR(DecodeChunks(*reader, all, 1, [&](uint64_t chunk, const std::vector<uint8_t>&) {
-      progress.Add(reader->chunks()[chunk].raw_size);
-      return Status::Ok();
-    }));
-  }
-  progress.Finish();
-  if (!reporting.quiet) {
-    out << archive << ": OK (" << (quick ? "structure and payload checksums, " : "decoded, ")
-        << chunk_count << " chunks, " << reader->stream_size() << " bytes)\n";
+Status RunVerify(const VerifyOptions& options, std::ostream& out) {
+  RETURN_IF_ERROR(options.threads < 1 || options.threads > 1024
+                      ? InvalidArgument("--threads must be between 1 and 1024")
+                      : Status::Ok());
+  VerifySummary summary;
+  RETURN_IF_ERROR(ParallelVerify(options, &summary));
+  if (MpiRuntime::rank() == 0 && !options.reporting.quiet) {
+    out << options.archive << ": OK ("
+        << (options.quick ? "structure and payload checksums, " : "decoded, ") << summary.chunks
+        << " chunks, " << summary.raw_bytes << " bytes)\n";
   }
   return Status::Ok();
 }

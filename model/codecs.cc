@@ -11,3 +11,17 @@ void RegisterModelCodecs(CodecRegistry* registry) {
 }
 
 }  // namespace lmarc
+
+namespace lmarc {
+
+const CodecRegistry& BuiltinCodecs() {
+  static const CodecRegistry* const registry = [] {
+    auto* all = new CodecRegistry();
+    RegisterCoreCodecs(all);
+    RegisterModelCodecs(all);
+    return all;
+  }();
+  return *registry;
+}
+
+}  // namespace lmarc

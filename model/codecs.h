@@ -9,3 +9,11 @@ namespace lmarc {
 void RegisterModelCodecs(CodecRegistry* registry);
 
 }  // namespace lmarc
+
+namespace lmarc {
+
+// Every codec this build knows, core (stored, zstd) and model (cm), built
+// once and shared (codecs are stateless and thread-safe).
+const CodecRegistry& BuiltinCodecs();
+
+}  // namespace lmarc

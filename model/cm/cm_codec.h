@@ -17,7 +17,8 @@
 //   match_bits = clamp(ceil_log2(raw size), 10, cap_m[level])
 //   cap_t = 18 19 20 21 22 22 23 23 23 (levels 1..9),
 //   cap_m = 18 19 20 20 21 21 22 22 22,
-// i.e. at most ~69 MiB + raw at level 5, ~145 MiB + raw at levels 7..9.
+// i.e. at most 72 MiB + raw at levels 5..6, 144 MiB + raw at levels 7..9,
+// 5 MiB + raw at level 1; levels 1..3 also use two fewer contexts.
 //
 // Thread safety: the codec object is stateless; every call builds its own
 // model, so concurrent calls on one CmCodec are safe.

@@ -21,7 +21,8 @@ namespace lmarc::cm {
 
 class MatchModel {
  public:
-  static constexpr int kMinLength = 6;
+  static constexpr int kMinLength = 6;  // < 8: the hash reads it from `recent`
+  static_assert(kMinLength > 0 && kMinLength < 8);
   static constexpr int kMaxLength = 65535;
   static constexpr int kLengthBuckets = 32;
 

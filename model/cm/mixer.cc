@@ -8,8 +8,8 @@ namespace {
 constexpr int kBiasInput = 256;
 // Learning rates: rate r changes a weight by r/1024 * input * error in real
 // units (input in logits, error in probability).
-constexpr int kLayer1Rate = 16;
-constexpr int kLayer2Rate = 8;
+constexpr int kLayer1Rate = 6;
+constexpr int kLayer2Rate = 2;
 
 // sum(inputs[i] * weights[i]) / 2^16, clamped to the stretch range. Each
 // product fits in 31 bits (see kWeightLimit); it is scaled down by 2^8 before
@@ -51,9 +51,10 @@ __attribute__((target_clones("avx2", "default"))) void WideTrain(const int32_t* 
 Mixer::Mixer(int num_inputs, const std::vector<int>& selector_sizes, int final_sets)
     : num_families_(static_cast<int>(selector_sizes.size())), bias_index_(num_inputs) {
   for (int f = 0; f < num_families_; ++f) {
-    // Start every input at weight 0.3: an even blend that training reshapes.
+    // Start every input at weight 0.15: a cautious even blend that training
+    // reshapes (higher starting weights overshoot on small inputs).
     weights_[f].assign(static_cast<size_t>(selector_sizes[static_cast<size_t>(f)]) * kWidth,
-                       (1 << 16) * 3 / 10);
+                       (1 << 16) * 3 / 20);
   }
   final_weights_.assign(static_cast<size_t>(final_sets) * kMaxSelectors,
                         (1 << 16) / num_families_);
@@ -61,14 +62,18 @@ Mixer::Mixer(int num_inputs, const std::vector<int>& selector_sizes, int final_s
 
 uint32_t Mixer::Mix(const LogisticTables& logistic, int final_set) {
   inputs_[bias_index_] = kBiasInput;
-  for (int f = 0; f < num_families_; ++f) {
-    const int32_t* w = &weights_[f][static_cast<size_t>(selected_[f]) * kWidth];
-    hidden_[f] = WideDotProduct(inputs_, w);
-    hidden_p_[f] = static_cast<uint32_t>(Squash(logistic, hidden_[f]));
-  }
   final_set_ = final_set;
   const int32_t* fw = &final_weights_[static_cast<size_t>(final_set) * kMaxSelectors];
-  final_p_ = static_cast<uint32_t>(Squash(logistic, DotProduct<kMaxSelectors>(hidden_, fw)));
+  // Layer 2 is summed as the family outputs appear (scalar, in registers).
+  int64_t final_sum = 0;
+  for (int f = 0; f < num_families_; ++f) {
+    const int32_t* w = &weights_[f][static_cast<size_t>(selected_[f]) * kWidth];
+    const int hidden = WideDotProduct(inputs_, w);
+    hidden_[f] = hidden;
+    hidden_p_[f] = static_cast<uint32_t>(Squash(logistic, hidden));
+    final_sum += int64_t{hidden} * fw[f];
+  }
+  final_p_ = static_cast<uint32_t>(Squash(logistic, static_cast<int>(final_sum >> 16)));
   return final_p_;
 }
 
@@ -80,8 +85,11 @@ void Mixer::Update(int bit) {
     WideTrain(inputs_, w, error, kLayer1Rate, kWeightLimit);
   }
   const int final_error = target - static_cast<int>(final_p_ >> 4);
-  Train<kMaxSelectors>(hidden_, &final_weights_[static_cast<size_t>(final_set_) * kMaxSelectors],
-                       final_error, kLayer2Rate, kWeightLimit);
+  int32_t* fw = &final_weights_[static_cast<size_t>(final_set_) * kMaxSelectors];
+  for (int f = 0; f < num_families_; ++f) {
+    const int32_t w = fw[f] + ((hidden_[f] * final_error * kLayer2Rate) >> 14);
+    fw[f] = w > kWeightLimit ? kWeightLimit : (w < -kWeightLimit ? -kWeightLimit : w);
+  }
   count_ = 0;
 }
 

@@ -26,22 +26,22 @@ inline bool IsWordByte(uint8_t c) {
 
 constexpr int kStateMapLimit = 1023;
 constexpr int kMatchInputs = 2;
-constexpr int kMixerInputs = 8 + kMatchInputs;
+constexpr int kMixerInputs = 10 + kMatchInputs;
 
 }  // namespace
 
 Predictor::Predictor(const CmParams& params, size_t expected_bytes)
-    : logistic_(Logistic()),
+    : num_contexts_(params.level <= 3 ? kContexts - 2 : kContexts),
+      logistic_(Logistic()),
       bit_history_(BitHistory()),
       order0_(256, 0),
       order1_(256 * 256, 0),
       table_(params.table_bits),
       match_(params.match_bits),
       mixer_(kMixerInputs, {256, 5 * 8, 256}, 5),
-      apm_order0_(logistic_, 256, 7),
-      apm_order1_(logistic_, 256 * 256, 7),
-      apm_order2_(logistic_, 1 << 16, 7) {
-  static_assert(kContexts == 8, "kMixerInputs counts one input per context");
+      apm_order0_(logistic_, 256, 6),
+      apm_order1_(logistic_, 256 * 256, 6) {
+  static_assert(kContexts == 10, "kMixerInputs counts one input per context plus the match inputs");
   history_.reserve(expected_bytes);
   state_maps_.reserve(kContexts);
   for (int i = 0; i < kContexts; ++i) state_maps_.emplace_back(256, kStateMapLimit, true);
@@ -53,15 +53,15 @@ Predictor::Predictor(const CmParams& params, size_t expected_bytes)
 
 void Predictor::LookUpNibble() {
   std::array<uint64_t, kHashedContexts> keys;
-  for (int i = 0; i < kHashedContexts; ++i) {
+  for (int i = 0; i < num_contexts_ - kDirectContexts; ++i) {
     keys[i] = bit_pos_ == 0 ? context_hash_[i] : Finalize(context_hash_[i] + c0_ * 0x9E3779B97F4A7C15ull);
     table_.Prefetch(keys[i]);
   }
-  for (int i = 0; i < kHashedContexts; ++i) slot_[i] = table_.Find(keys[i]);
+  for (int i = 0; i < num_contexts_ - kDirectContexts; ++i) slot_[i] = table_.Find(keys[i]);
 }
 
 uint32_t Predictor::P() {
-  for (int i = 0; i < kContexts; ++i) {
+  for (int i = 0; i < num_contexts_; ++i) {
     mixer_.Add(Stretch(logistic_, state_maps_[i].P(*state_[i])));
   }
   match_.Predict(logistic_, c0_, bit_pos_, &mixer_);
@@ -70,19 +70,17 @@ uint32_t Predictor::P() {
   mixer_.Select(0, static_cast<int>(c0_));
   mixer_.Select(1, match_class * 8 + bit_pos_);
   mixer_.Select(2, static_cast<int>(recent_ & 0xFF));
+
   mixed_p_ = mixer_.Mix(logistic_, match_class);
 
   const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
-  const uint32_t c2 = static_cast<uint32_t>((recent_ >> 8) & 0xFF);
   const uint32_t p0 = apm_order0_.Refine(logistic_, mixed_p_, c0_);
   const uint32_t p1 = apm_order1_.Refine(logistic_, mixed_p_, c1 << 8 | c0_);
-  const uint32_t order2_context = ((c2 * 0x2F0B4u ^ c1 * 0x1A7u) << 8 ^ c0_) & 0xFFFF;
-  const uint32_t p2 = apm_order2_.Refine(logistic_, mixed_p_, order2_context);
-  return (2 * mixed_p_ + p0 + 2 * p1 + 3 * p2 + 4) >> 3;
+  return (2 * mixed_p_ + p0 + 5 * p1 + 4) >> 3;
 }
 
 void Predictor::Update(int bit) {
-  for (int i = 0; i < kContexts; ++i) {
+  for (int i = 0; i < num_contexts_; ++i) {
     *state_[i] = bit_history_.next[*state_[i]][bit];
     state_maps_[i].Update(bit);
   }
@@ -90,7 +88,6 @@ void Predictor::Update(int bit) {
   mixer_.Update(bit);
   apm_order0_.Update(bit);
   apm_order1_.Update(bit);
-  apm_order2_.Update(bit);
 
   c0_ = c0_ * 2 + static_cast<uint32_t>(bit);
   node_ = node_ * 2 + static_cast<uint32_t>(bit);
@@ -112,7 +109,9 @@ void Predictor::PointAtNextBit() {
   const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
   state_[0] = &order0_[c0_];
   state_[1] = &order1_[c1 << 8 | c0_];
-  for (int i = 0; i < kHashedContexts; ++i) state_[kDirectContexts + i] = slot_[i] + node_;
+  for (int i = 0; i < num_contexts_ - kDirectContexts; ++i) {
+    state_[kDirectContexts + i] = slot_[i] + node_;
+  }
 }
 
 void Predictor::UpdateByte(uint8_t byte) {
@@ -133,6 +132,8 @@ void Predictor::UpdateByte(uint8_t byte) {
   context_hash_[3] = ContextHash(recent_ & 0xFFFFFFFFFFFF, 3);
   context_hash_[4] = ContextHash(word_ ^ (recent_ & 0xFF) << 56, 4);
   context_hash_[5] = ContextHash(word_ + prev_word_ * 0x2545F4914F6CDD1Dull, 5);
+  context_hash_[6] = ContextHash(recent_ & 0xFFFF00, 6);
+  context_hash_[7] = ContextHash(recent_ & 0xFFFFFFFFFF, 7);
 }
 
 }  // namespace lmarc::cm

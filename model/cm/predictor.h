@@ -9,9 +9,14 @@
 //  * order-0 and order-1 bit histories (direct tables),
 //  * order-2, 3, 4, 6 bit histories and two word contexts (the current
 //    alphabetic word with the previous byte; the current and previous word),
-//    all in one shared NibbleTable,
+//    plus (levels >= 4) a sparse context (the 2nd and 3rd previous bytes) and
+//    order 5, all in one shared NibbleTable,
 //  * two match-model inputs.
 // Each bit history goes through its own StateMap to become a probability.
+// Mixer weight sets are selected by the partial byte c0, by (match length
+// class, bit position) and by the previous byte; the layer-2 set by the match
+// length class. The mix is refined by order-0 and order-1 APMs and averaged
+// with them (2:1:5).
 #pragma once
 
 #include <array>
@@ -38,7 +43,7 @@ class Predictor {
   void Update(int bit);
 
  private:
-  static constexpr int kHashedContexts = 6;
+  static constexpr int kHashedContexts = 8;
   static constexpr int kDirectContexts = 2;  // order 0, order 1
   static constexpr int kContexts = kDirectContexts + kHashedContexts;
 
@@ -46,6 +51,9 @@ class Predictor {
   void LookUpNibble();    // re-finds every hashed slot; at bit 0 and bit 4
   void PointAtNextBit();  // aims state_ at the histories of the next bit
 
+  // Contexts in use: levels 1..3 drop the order-5 and sparse contexts (the
+  // last two) for speed.
+  const int num_contexts_;
   const LogisticTables& logistic_;
   const BitHistoryTable& bit_history_;
 
@@ -72,7 +80,6 @@ class Predictor {
   Mixer mixer_;
   Apm apm_order0_;
   Apm apm_order1_;
-  Apm apm_order2_;
   uint32_t mixed_p_ = 32768;
 };
 

@@ -12,6 +12,7 @@
 #include "jobs/bench_job.h"
 #include "jobs/compress_job.h"
 #include "jobs/decompress_job.h"
+#include "mpi/runtime.h"
 #include "src/version.h"
 
 namespace po = boost::program_options;
@@ -112,7 +113,7 @@ Status Compress(const std::vector<std::string>& args) {
       "chunk-size", po::value(&chunk_size)->default_value(chunk_size), "chunk size (B, KiB, MiB, GiB)")(
       "level,l", po::value(&o.level)->default_value(o.level), "compression level 1 (fast) .. 9 (best)")(
       "codec", po::value(&o.codec)->default_value(o.codec), "codec: cm, zstd or stored")(
-      "threads,T", po::value(&o.threads)->default_value(o.threads), "chunks compressed at once")(
+      "threads,T", po::value(&o.threads)->default_value(o.threads), "compression threads per rank")(
       "follow-symlinks", "archive what symlinks point to instead of the links")(
       "ignore-changed", "warn instead of failing when a file changes while it is read");
   opts.add(CommonOptions());
@@ -134,7 +135,7 @@ Status Decompress(const std::vector<std::string>& args) {
   po::options_description opts("decompress options");
   opts.add_options()("output,o", po::value(&o.output_dir), "directory to restore into")(
       "force,f", "replace existing files")(
-      "threads,T", po::value(&o.threads)->default_value(o.threads), "chunks decoded at once");
+      "threads,T", po::value(&o.threads)->default_value(o.threads), "decoding threads per rank");
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "archive", -1);
   if (WantsHelp(vm, opts, "decompress ARCHIVE -o DIR [options]")) return Status::Ok();
@@ -154,7 +155,8 @@ Status Extract(const std::vector<std::string>& args) {
       "range,r", po::value(&range), "OFFSET:LENGTH bytes of that file")(
       "chunks,c", po::value(&chunks), "chunk ids, e.g. 3,7-9: their raw bytes in order")(
       "output,o", po::value(&o.output)->default_value("-"), "output file, - for stdout")(
-      "force,f", "overwrite an existing output file");
+      "force,f", "overwrite an existing output file")(
+      "threads,T", po::value(&o.threads)->default_value(o.threads), "decoding threads per rank");
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "archive", -1);
   if (WantsHelp(vm, opts, "extract ARCHIVE (--path P [--range OFF:LEN] | --chunks LIST) [-o FILE|-]")) {
@@ -180,16 +182,22 @@ Status List(const std::vector<std::string>& args) {
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "archive", -1);
   if (WantsHelp(vm, opts, "list ARCHIVE")) return Status::Ok();
+  if (MpiRuntime::rank() != 0) return Status::Ok();
   return RunList(OnlyArchive(vm), std::cout);
 }
 
 Status Verify(const std::vector<std::string>& args) {
+  VerifyOptions o;
   po::options_description opts("verify options");
-  opts.add_options()("quick", "check structure and payload checksums without decoding");
+  opts.add_options()("quick", "check structure and payload checksums without decoding")(
+      "threads,T", po::value(&o.threads)->default_value(o.threads), "decoding threads per rank");
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "archive", -1);
   if (WantsHelp(vm, opts, "verify ARCHIVE [--quick]")) return Status::Ok();
-  return RunVerify(OnlyArchive(vm), vm.count("quick") > 0, ReportingFrom(vm), std::cout);
+  o.archive = OnlyArchive(vm);
+  o.quick = vm.count("quick") > 0;
+  o.reporting = ReportingFrom(vm);
+  return RunVerify(o, std::cout);
 }
 
 Status Bench(const std::vector<std::string>& args) {
@@ -207,6 +215,7 @@ Status Bench(const std::vector<std::string>& args) {
   o.inputs = Positionals(vm, "input");
   if (o.inputs.empty()) throw UsageError{"bench: no input PATH given"};
   o.quiet = vm.count("quiet") > 0;
+  if (MpiRuntime::size() > 1) throw UsageError{"bench: run it as a single process, not under mpirun"};
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return IoError("cannot locate the lmarc executable (/proc/self/exe)");
@@ -214,7 +223,20 @@ Status Bench(const std::vector<std::string>& args) {
   return RunBench(o, std::cout);
 }
 
+// Prints a failure once and ends the job: under MPI every rank must exit
+// non-zero, and ranks blocked in a collective would otherwise wait forever.
+int Fail(const Status& status) {
+  const std::string rank = MpiRuntime::size() > 1 && status.message().rfind("rank ", 0) != 0
+                               ? MpiRuntime::RankPrefix()
+                               : "";
+  std::cerr << "lmarc: error: " << rank << status.message() << std::endl;
+  if (MpiRuntime::size() > 1) MpiRuntime::AbortJob(kExitFailure);
+  MpiRuntime::Stop();
+  return kExitFailure;
+}
+
 int Main(int argc, char** argv) {
+  if (const Status started = MpiRuntime::Start(&argc, &argv); !started.ok()) return Fail(started);
   if (argc < 2) {
     std::cerr << kUsage;
     return kExitUsage;
@@ -236,16 +258,17 @@ int Main(int argc, char** argv) {
     } else {
       throw UsageError{"unknown command '" + command + "'"};
     }
-    if (!status.ok()) {
-      std::cerr << "lmarc: error: " << status.message() << '\n';
-      return kExitFailure;
-    }
+    if (!status.ok()) return Fail(status);
+    MpiRuntime::Stop();
     return 0;
   } catch (const UsageError& e) {
-    std::cerr << "lmarc: " << e.message << "\n" << kUsage;
+    if (MpiRuntime::rank() == 0) std::cerr << "lmarc: " << e.message << "\n" << kUsage;
   } catch (const po::error& e) {
-    std::cerr << "lmarc: " << e.what() << "\nRun 'lmarc " << command << " --help' for its options.\n";
+    if (MpiRuntime::rank() == 0) {
+      std::cerr << "lmarc: " << e.what() << "\nRun 'lmarc " << command << " --help' for its options.\n";
+    }
   }
+  MpiRuntime::Stop();  // every rank parsed the same arguments and stops alike
   return kExitUsage;
 }
 

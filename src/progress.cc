@@ -1,23 +1,12 @@
-#include "jobs/job_common.h"
+#include "src/progress.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 
-#include "model/codecs.h"
 
 namespace lmarc {
-
-const CodecRegistry& BuiltinCodecs() {
-  static const CodecRegistry* const registry = [] {
-    auto* r = new CodecRegistry();
-    RegisterCoreCodecs(r);
-    RegisterModelCodecs(r);
-    return r;
-  }();
-  return *registry;
-}
 
 void Warn(std::string_view message) { std::cerr << "lmarc: warning: " << message << '\n'; }
 

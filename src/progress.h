@@ -1,5 +1,4 @@
-// Pieces shared by the job runners: the codec registry of this build,
-// progress reporting on stderr and warnings.
+// Progress reporting and warnings on stderr, shared by every operation.
 #pragma once
 
 #include <chrono>
@@ -7,12 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/codec.h"
-
 namespace lmarc {
-
-// Every codec this build knows: core (stored, zstd) and model (cm, ...).
-const CodecRegistry& BuiltinCodecs();
 
 // Prints "lmarc: warning: MESSAGE" on stderr.
 void Warn(std::string_view message);

@@ -1,0 +1,130 @@
+#include "mpi/parallel_compress.h"
+
+#include <map>
+#include <mutex>
+
+#include "io/archive_writer.h"
+#include "io/chunk_record.h"
+#include "io/chunk_source.h"
+#include "io/tree_scanner.h"
+#include "model/codecs.h"
+#include "mpi/runtime.h"
+#include "mpi/task_farm.h"
+#include "src/checksum.h"
+
+namespace lmarc {
+namespace {
+
+// Workers send only the chunk's record; rank 0 derives the table row from
+// the record header and the plan.
+ChunkRow RowFromRecord(const ChunkSource& source, uint64_t chunk,
+                       const std::vector<uint8_t>& record, const RecordHeader& header) {
+  ChunkRow row;
+  row.stream_offset = source.plan[chunk].stream_offset;
+  row.raw_size = header.raw_size;
+  row.payload_size = record.size();
+  row.codec = header.codec;
+  row.level = header.level;
+  row.raw_xxh64 = header.raw_xxh64;
+  row.payload_xxh64 = Xxh64(record);
+  row.first_entry = source.FirstEntry(source.plan[chunk]);
+  row.last_entry = source.LastEntry(source.plan[chunk]);
+  return row;
+}
+
+std::string CodecsAttribute(const std::vector<ChunkRow>& rows) {
+  std::map<uint16_t, std::string> used;
+  for (const ChunkRow& row : rows) {
+    const Codec* codec = BuiltinCodecs().Find(static_cast<CodecId>(row.codec));
+    used.emplace(row.codec, std::string(codec->name()) + "/" + std::to_string(codec->version()));
+  }
+  std::string text;
+  for (const auto& [id, name] : used) text += (text.empty() ? "" : " ") + name;
+  return text;
+}
+
+// Rank 0 scans and sends the tree to every rank; all plan identically.
+StatusOr<ChunkSource> ScanAndShare(const CompressOptions& options) {
+  std::vector<uint8_t> bytes;
+  if (MpiRuntime::rank() == 0) {
+    ScanOptions scan_options;
+    scan_options.follow_symlinks = options.follow_symlinks;
+    ASSIGN_OR_RETURN(ScannedTree tree, ScanInputs(options.inputs, scan_options));
+    if (MpiRuntime::size() == 1) return ChunkSource::Plan(std::move(tree), options.chunk_size);
+    bytes = SerializeTree(tree);
+  }
+  BroadcastBytes(&bytes);
+  ASSIGN_OR_RETURN(ScannedTree tree, DeserializeTree(bytes));
+  return ChunkSource::Plan(std::move(tree), options.chunk_size);
+}
+
+}  // namespace
+
+Status ParallelCompress(const CompressOptions& options, CompressSummary* summary) {
+  const Codec* codec = BuiltinCodecs().FindByName(options.codec);
+  if (codec == nullptr) return InvalidArgument("unknown codec '" + options.codec + "'");
+  const Codec& stored = *BuiltinCodecs().Find(CodecId::kStored);
+  ASSIGN_OR_RETURN(const ChunkSource source, ScanAndShare(options));
+
+  // Created after the scan, so an archive written inside an input tree is
+  // never part of its own input.
+  ArchiveWriterPtr writer;
+  if (MpiRuntime::rank() == 0) {
+    ASSIGN_OR_RETURN(writer, ArchiveWriter::Create(options.output, options.overwrite));
+  }
+
+  std::vector<SourceReader> readers(options.threads);
+  std::mutex readers_mutex;
+  std::vector<bool> reader_busy(options.threads, false);
+  const TaskFunction compress_chunk = [&](uint64_t chunk) -> StatusOr<std::vector<uint8_t>> {
+    // Each compute thread borrows a reader so large files stay open.
+    size_t slot = 0;
+    {
+      std::lock_guard<std::mutex> lock(readers_mutex);
+      while (reader_busy[slot]) ++slot;
+      reader_busy[slot] = true;
+    }
+    std::vector<uint8_t> raw;
+    Status status = source.ReadChunk(chunk, options.ignore_changed, &readers[slot], &raw);
+    {
+      std::lock_guard<std::mutex> lock(readers_mutex);
+      reader_busy[slot] = false;
+    }
+    if (!status.ok()) return status.WithContext("chunk " + std::to_string(chunk));
+    auto encoded = EncodeChunk(*codec, stored, options.level, chunk, raw);
+    if (!encoded.ok()) return encoded.status().WithContext("chunk " + std::to_string(chunk));
+    return std::move(encoded->record);
+  };
+
+  std::vector<ChunkRow> rows;
+  ProgressMeter progress(options.reporting, "compress", source.stream_size);
+  const ConsumeFunction append_record = [&](uint64_t chunk, std::vector<uint8_t>&& record) -> Status {
+    ASSIGN_OR_RETURN(const RecordHeader header, ParseRecordHeader(record));
+    ChunkRow row = RowFromRecord(source, chunk, record, header);
+    ASSIGN_OR_RETURN(row.payload_offset, writer->AppendRecord(record));
+    rows.push_back(row);
+    progress.Add(row.raw_size);
+    return Status::Ok();
+  };
+
+  TaskFarmOptions farm;
+  farm.task_count = source.plan.size();
+  farm.threads_per_rank = options.threads;
+  farm.window = 4 * static_cast<uint64_t>(MpiRuntime::size() * options.threads);
+  farm.master_computes = MasterShouldCompute(MpiRuntime::size());
+  RETURN_IF_ERROR(RunTaskFarm(farm, compress_chunk, append_record));
+  if (MpiRuntime::rank() != 0) return Status::Ok();
+  progress.Finish();
+
+  ArchiveAttributes attributes;
+  attributes.codecs = CodecsAttribute(rows);
+  attributes.chunk_size = options.chunk_size;
+  RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
+  summary->entries = source.tree.entries.size();
+  summary->chunks = rows.size();
+  summary->raw_bytes = source.stream_size;
+  for (const ChunkRow& row : rows) summary->payload_bytes += row.payload_size;
+  return Status::Ok();
+}
+
+}  // namespace lmarc

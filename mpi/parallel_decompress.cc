@@ -1,0 +1,296 @@
+#include "mpi/parallel_decompress.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
+#include "io/archive_reader.h"
+#include "io/tree_restorer.h"
+#include "model/codecs.h"
+#include "mpi/runtime.h"
+#include "mpi/task_farm.h"
+
+namespace lmarc {
+namespace {
+
+// One rank's view of the archive. HDF5 is not thread-safe: record reads are
+// serialised by a mutex; decoding runs on every compute thread at once.
+class ArchiveSession {
+ public:
+  static StatusOr<std::unique_ptr<ArchiveSession>> Open(const std::string& path) {
+    ASSIGN_OR_RETURN(auto reader, ArchiveReader::Open(path, &BuiltinCodecs()));
+    return std::unique_ptr<ArchiveSession>(new ArchiveSession(std::move(reader)));
+  }
+
+  ArchiveReader& reader() { return *reader_; }
+
+  Status Fetch(uint64_t chunk, std::vector<uint8_t>* record) {
+    std::lock_guard<std::mutex> lock(hdf5_mutex_);
+    return reader_->ReadRecord(chunk, record);
+  }
+
+  Status Decode(uint64_t chunk, std::vector<uint8_t>* raw) {
+    std::vector<uint8_t> record;
+    RETURN_IF_ERROR(Fetch(chunk, &record));
+    return reader_->DecodeRecord(chunk, record, raw);
+  }
+
+ private:
+  explicit ArchiveSession(std::unique_ptr<ArchiveReader> reader) : reader_(std::move(reader)) {}
+  std::unique_ptr<ArchiveReader> reader_;
+  std::mutex hdf5_mutex_;
+};
+
+TaskFarmOptions FarmOptions(uint64_t tasks, int threads) {
+  TaskFarmOptions farm;
+  farm.task_count = tasks;
+  farm.threads_per_rank = threads;
+  farm.window = 4 * static_cast<uint64_t>(MpiRuntime::size() * threads);
+  farm.master_computes = MasterShouldCompute(MpiRuntime::size());
+  return farm;
+}
+
+// A pool of objects that are not thread-safe, one borrowed per compute task.
+template <typename T>
+class Borrowed {
+ public:
+  explicit Borrowed(std::vector<T>* items) : items_(items), busy_(items->size(), false) {}
+  template <typename F>
+  auto With(F&& use) {
+    size_t slot = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (busy_[slot]) ++slot;
+      busy_[slot] = true;
+    }
+    auto result = use((*items_)[slot]);
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_[slot] = false;
+    return result;
+  }
+
+ private:
+  std::vector<T>* items_;
+  std::vector<bool> busy_;
+  std::mutex mutex_;
+};
+
+// Output of an extraction on rank 0: stdout, or FILE written as
+// FILE.partial and renamed by Commit, so a failed extraction leaves no
+// complete-looking file.
+class ExtractOutput {
+ public:
+  ~ExtractOutput() {
+    if (fd_ >= 0 && fd_ != STDOUT_FILENO) {
+      close(fd_);
+      std::remove(partial_.c_str());
+    }
+  }
+
+  Status Open(const std::string& path, bool overwrite) {
+    path_ = path;
+    if (path == "-") {
+      fd_ = STDOUT_FILENO;
+      return Status::Ok();
+    }
+    struct stat st;
+    if (!overwrite && lstat(path.c_str(), &st) == 0) {
+      return AlreadyExists(path + ": already exists (use -f to overwrite)");
+    }
+    partial_ = path + ".partial";
+    fd_ = open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return ErrnoError(partial_ + ": open", errno);
+    return Status::Ok();
+  }
+
+  Status Write(std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoError(path_ + ": write", errno);
+      bytes = bytes.subspan(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+  Status Commit() {
+    if (fd_ == STDOUT_FILENO) return Status::Ok();
+    const int fd = std::exchange(fd_, -1);
+    if (close(fd) != 0) return ErrnoError(path_ + ": close", errno);
+    if (std::rename(partial_.c_str(), path_.c_str()) != 0) return ErrnoError(path_ + ": rename", errno);
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+  std::string partial_;
+};
+
+StatusOr<const FileEntry*> FindFile(const ArchiveReader& reader, const std::string& path) {
+  const auto& entries = reader.entries();
+  const auto it = std::lower_bound(entries.begin(), entries.end(), path,
+                                   [](const FileEntry& e, const std::string& p) { return e.path < p; });
+  if (it == entries.end() || it->path != path) {
+    return NotFound(reader.path() + ": " + path + ": no such entry in the archive");
+  }
+  if (it->kind == EntryKind::kHardlink) return FindFile(reader, it->link_target);
+  if (it->kind != EntryKind::kRegular) {
+    return InvalidArgument(reader.path() + ": " + path + ": not a regular file");
+  }
+  return &*it;
+}
+
+// The stream bytes an extraction wants: whole chunks, or a file (range).
+struct ExtractPlan {
+  std::vector<uint64_t> chunks;  // in output order
+  uint64_t offset = 0;           // stream range, for --path
+  uint64_t length = 0;
+  bool whole_chunks = false;
+};
+
+StatusOr<ExtractPlan> PlanExtract(const ExtractOptions& options, const ArchiveReader& reader) {
+  ExtractPlan plan;
+  if (!options.chunks.empty()) {
+    for (uint64_t chunk : options.chunks) {
+      if (chunk >= reader.chunks().size()) {
+        return NotFound(options.archive + ": chunk " + std::to_string(chunk) +
+                        ": no such chunk (archive has " + std::to_string(reader.chunks().size()) + ")");
+      }
+    }
+    plan.chunks = options.chunks;
+    plan.whole_chunks = true;
+    return plan;
+  }
+  ASSIGN_OR_RETURN(const FileEntry* file, FindFile(reader, options.path));
+  plan.offset = file->stream_offset;
+  plan.length = file->size;
+  if (options.has_range) {
+    if (options.range_offset > file->size || options.range_length > file->size - options.range_offset) {
+      return InvalidArgument(options.path + ": --range " + std::to_string(options.range_offset) + ":" +
+                             std::to_string(options.range_length) + " exceeds the file size " +
+                             std::to_string(file->size));
+    }
+    plan.offset += options.range_offset;
+    plan.length = options.range_length;
+  }
+  const auto [first, end] = reader.ChunksForRange(plan.offset, plan.length);
+  for (uint64_t c = first; c < end; ++c) plan.chunks.push_back(c);
+  return plan;
+}
+
+}  // namespace
+
+Status ParallelDecompress(const DecompressOptions& options) {
+  ASSIGN_OR_RETURN(auto session, ArchiveSession::Open(options.archive));
+  ArchiveReader& reader = session->reader();
+  const std::vector<FileEntry>& entries = reader.entries();
+  RestoreOptions restore_options;
+  restore_options.overwrite = options.overwrite;
+  // Rank 0 creates the tree; then every compute thread writes through its own restorer.
+  if (MpiRuntime::rank() == 0) {
+    ASSIGN_OR_RETURN(TreeRestorer creator, TreeRestorer::Create(options.output_dir, restore_options));
+    RETURN_IF_ERROR(creator.CreateEntries(entries));
+  }
+  Barrier();
+  std::vector<TreeRestorer> restorers;
+  for (int i = 0; i < options.threads; ++i) {
+    ASSIGN_OR_RETURN(TreeRestorer restorer, TreeRestorer::Create(options.output_dir, restore_options));
+    restorers.push_back(std::move(restorer));
+  }
+  Borrowed<TreeRestorer> borrowed(&restorers);
+
+  const TaskFunction restore_chunk = [&](uint64_t chunk) -> StatusOr<std::vector<uint8_t>> {
+    std::vector<uint8_t> raw;
+    RETURN_IF_ERROR(session->Decode(chunk, &raw));
+    const ChunkRow& row = reader.chunks()[chunk];
+    const uint64_t chunk_end = row.stream_offset + row.raw_size;
+    RETURN_IF_ERROR(borrowed.With([&](TreeRestorer& restorer) -> Status {
+      for (uint64_t i = row.first_entry; i <= row.last_entry; ++i) {
+        const FileEntry& entry = entries[i];
+        if (entry.kind != EntryKind::kRegular) continue;
+        const uint64_t begin = std::max(entry.stream_offset, row.stream_offset);
+        const uint64_t end = std::min(entry.stream_offset + entry.size, chunk_end);
+        if (begin >= end) continue;
+        RETURN_IF_ERROR(restorer.WriteFileRange(
+            entry, begin - entry.stream_offset,
+            std::span<const uint8_t>(raw.data() + (begin - row.stream_offset), end - begin)));
+      }
+      return Status::Ok();
+    }));
+    return std::vector<uint8_t>();  // written here; rank 0 only counts progress
+  };
+  ProgressMeter progress(options.reporting, "decompress", reader.stream_size());
+  const ConsumeFunction count_progress = [&](uint64_t chunk, std::vector<uint8_t>&&) {
+    progress.Add(reader.chunks()[chunk].raw_size);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(reader.chunks().size(), options.threads), restore_chunk,
+                              count_progress));
+  if (MpiRuntime::rank() != 0) return Status::Ok();
+  progress.Finish();
+  // Every chunk has been written: results reach rank 0 only after their writes.
+  return restorers.front().FinishEntries(entries);
+}
+
+Status ParallelExtract(const ExtractOptions& options) {
+  ASSIGN_OR_RETURN(auto session, ArchiveSession::Open(options.archive));
+  ArchiveReader& reader = session->reader();
+  ASSIGN_OR_RETURN(const ExtractPlan plan, PlanExtract(options, reader));
+  ExtractOutput out;
+  if (MpiRuntime::rank() == 0) RETURN_IF_ERROR(out.Open(options.output, options.overwrite));
+  // Task i decodes plan.chunks[i] and returns the bytes of it that are wanted.
+  const TaskFunction decode_wanted = [&](uint64_t task) -> StatusOr<std::vector<uint8_t>> {
+    const uint64_t chunk = plan.chunks[task];
+    std::vector<uint8_t> raw;
+    RETURN_IF_ERROR(session->Decode(chunk, &raw));
+    if (plan.whole_chunks) return raw;
+    const ChunkRow& row = reader.chunks()[chunk];
+    const uint64_t begin = std::max(plan.offset, row.stream_offset);
+    const uint64_t end = std::min(plan.offset + plan.length, row.stream_offset + row.raw_size);
+    return std::vector<uint8_t>(raw.begin() + (begin - row.stream_offset),
+                                raw.begin() + (end - row.stream_offset));
+  };
+  const ConsumeFunction write_in_order = [&](uint64_t, std::vector<uint8_t>&& bytes) {
+    return out.Write(bytes);
+  };
+  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(plan.chunks.size(), options.threads), decode_wanted,
+                              write_in_order));
+  if (MpiRuntime::rank() != 0) return Status::Ok();
+  if (options.chunks_decoded != nullptr) *options.chunks_decoded = reader.chunks_decoded();
+  return out.Commit();
+}
+
+Status ParallelVerify(const VerifyOptions& options, VerifySummary* summary) {
+  ASSIGN_OR_RETURN(auto session, ArchiveSession::Open(options.archive));
+  ArchiveReader& reader = session->reader();
+  const TaskFunction check_chunk = [&](uint64_t chunk) -> StatusOr<std::vector<uint8_t>> {
+    std::vector<uint8_t> bytes;
+    if (options.quick) {
+      RETURN_IF_ERROR(session->Fetch(chunk, &bytes));  // checks payload checksum and header
+    } else {
+      RETURN_IF_ERROR(session->Decode(chunk, &bytes));
+    }
+    return std::vector<uint8_t>();
+  };
+  ProgressMeter progress(options.reporting, options.quick ? "verify --quick" : "verify",
+                         reader.stream_size());
+  const ConsumeFunction count_progress = [&](uint64_t chunk, std::vector<uint8_t>&&) {
+    progress.Add(reader.chunks()[chunk].raw_size);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(reader.chunks().size(), options.threads), check_chunk,
+                              count_progress));
+  progress.Finish();
+  summary->chunks = reader.chunks().size();
+  summary->raw_bytes = reader.stream_size();
+  return Status::Ok();
+}
+
+}  // namespace lmarc
