@@ -198,8 +198,12 @@ inline Status Decompress(const std::string& archive, const std::string& output_d
 }
 
 inline Status Verify(const std::string& archive, bool quick) {
+  VerifyOptions options;
+  options.archive = archive;
+  options.quick = quick;
+  options.reporting.quiet = true;
   std::ostringstream out;
-  return RunVerify(archive, quick, Reporting{.progress = false, .quiet = true}, out);
+  return RunVerify(options, out);
 }
 
 inline std::vector<ChunkRow> ChunkRowsOf(const std::string& archive) {
