@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -160,6 +161,13 @@ StatusOr<double> RunPinnedTimed(const ProcessSpec& spec, int cpu) {
     return IoError(message.str());
   }
   return std::chrono::duration<double>(end - start).count();
+}
+
+StatusOr<std::string> CurrentExecutablePath() {
+  char path[PATH_MAX];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length <= 0) return ErrnoError("cannot locate the running executable (/proc/self/exe)", errno);
+  return std::string(path, static_cast<size_t>(length));
 }
 
 bool IsExecutableFile(const std::string& path) {

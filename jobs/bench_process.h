@@ -31,6 +31,9 @@ inline constexpr int kUnpinned = -1;
 // directories of $PATH, or nullopt.
 std::optional<std::string> FindExecutableOnPath(const std::string& name);
 
+// Full path of the running executable (/proc/self/exe).
+[[nodiscard]] StatusOr<std::string> CurrentExecutablePath();
+
 // True when `path` names an executable regular file.
 bool IsExecutableFile(const std::string& path);
 

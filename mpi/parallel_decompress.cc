@@ -196,7 +196,7 @@ Status ParallelDecompress(const DecompressOptions& options) {
   // Rank 0 creates the tree; then every compute thread writes through its own restorer.
   if (MpiRuntime::rank() == 0) {
     ASSIGN_OR_RETURN(TreeRestorer creator, TreeRestorer::Create(options.output_dir, restore_options));
-    RETURN_IF_ERROR(creator.CreateEntries(entries));
+    RETURN_IF_ERROR(creator.CreateEntries(entries).WithContext(options.archive));
   }
   Barrier();
   std::vector<TreeRestorer> restorers;
@@ -211,6 +211,7 @@ Status ParallelDecompress(const DecompressOptions& options) {
     RETURN_IF_ERROR(session->Decode(chunk, &raw));
     const ChunkRow& row = reader.chunks()[chunk];
     const uint64_t chunk_end = row.stream_offset + row.raw_size;
+    const std::string context = options.archive + ": chunk " + std::to_string(chunk);
     RETURN_IF_ERROR(borrowed.With([&](TreeRestorer& restorer) -> Status {
       for (uint64_t i = row.first_entry; i <= row.last_entry; ++i) {
         const FileEntry& entry = entries[i];
@@ -223,7 +224,7 @@ Status ParallelDecompress(const DecompressOptions& options) {
             std::span<const uint8_t>(raw.data() + (begin - row.stream_offset), end - begin)));
       }
       return Status::Ok();
-    }));
+    }).WithContext(context));
     return std::vector<uint8_t>();  // written here; rank 0 only counts progress
   };
   ProgressMeter progress(options.reporting, "decompress", reader.stream_size());
@@ -236,7 +237,7 @@ Status ParallelDecompress(const DecompressOptions& options) {
   if (MpiRuntime::rank() != 0) return Status::Ok();
   progress.Finish();
   // Every chunk has been written: results reach rank 0 only after their writes.
-  return restorers.front().FinishEntries(entries);
+  return restorers.front().FinishEntries(entries).WithContext(options.archive);
 }
 
 Status ParallelExtract(const ExtractOptions& options) {

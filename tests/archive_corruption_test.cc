@@ -104,6 +104,16 @@ TEST_F(ExtractTest, ChunkListReturnsExactlyThoseChunksBytes) {
   EXPECT_TRUE(got.bytes == kBig.substr(0, kChunkSize) + kBig.substr(2 * kChunkSize, kChunkSize));
 }
 
+TEST_F(ExtractTest, RangeBeyondTheFileOrUnknownChunkIsRefusedWithoutDecoding) {
+  const Extracted range = Extract(archive_, "src/a.txt", {}, tmp_ / "range", kSmall.size() - 1, 2);
+  ExpectErrorMentions(range.status, {"src/a.txt", "exceeds the file size"});
+  const Extracted chunk = Extract(archive_, "", {1, 7}, tmp_ / "chunk");
+  ExpectErrorMentions(chunk.status, {archive_ + ": chunk 7: no such chunk"});
+  EXPECT_EQ(range.chunks_decoded + chunk.chunks_decoded, 0u);
+  EXPECT_FALSE(Exists(tmp_ / "range") || Exists(tmp_ / "range.partial"));
+  EXPECT_FALSE(Exists(tmp_ / "chunk") || Exists(tmp_ / "chunk.partial"));
+}
+
 TEST_F(ExtractTest, ExistingOutputWithoutOverwriteIsAlreadyExists) {
   WriteFile(tmp_ / "taken", "keep me");
   const Extracted got = Extract(archive_, "src/a.txt", {}, tmp_ / "taken");

@@ -129,7 +129,7 @@ inline std::map<std::string, NodeInfo> SnapshotTree(const std::string& root) {
   std::map<std::string, ino_t> inodes;
   std::vector<std::string> paths = {""};
   for (const auto& item : std::filesystem::recursive_directory_iterator(root)) {
-    paths.push_back(std::filesystem::relative(item.path(), root).string());
+    paths.push_back(item.path().lexically_relative(root).string());
   }
   std::sort(paths.begin(), paths.end());
   std::map<ino_t, std::string> first_path_of_inode;
@@ -250,14 +250,15 @@ inline void WriteHandmadeArchive(const std::string& path, const std::vector<File
 // ---------------------------------------------------------------------------
 // Raw edits of archive files
 
-// The archive opened read-write with HDF5; closed on destruction.
+// The archive opened with HDF5 (read-write unless told); closed on destruction.
 class RawArchive {
  public:
-  explicit RawArchive(const std::string& path) {
+  explicit RawArchive(const std::string& path, bool writable = true) {
     SilenceHdf5Errors();
     H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
     H5Pset_file_locking(fapl.get(), false, true);
-    file_ = H5Id(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose);
+    file_ = H5Id(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get()),
+                 H5Fclose);
     EXPECT_TRUE(file_.valid()) << path;
   }
   hid_t root() const { return file_.get(); }
@@ -268,6 +269,13 @@ class RawArchive {
     ASSERT_GE(H5Awrite(attr.get(), H5T_NATIVE_UINT64, &value), 0) << name;
   }
   void DeleteAttribute(const char* name) { ASSERT_GE(H5Adelete(root(), name), 0) << name; }
+  std::string StringAttribute(const char* name) {
+    H5Id attr(H5Aopen(root(), name, H5P_DEFAULT), H5Aclose);
+    H5Id type(H5Aget_type(attr.get()), H5Tclose);
+    std::string value(H5Tget_size(type.get()), '\0');
+    EXPECT_GE(H5Aread(attr.get(), type.get(), value.data()), 0) << name;
+    return value.substr(0, value.find('\0'));
+  }
 
   template <typename Row>
   std::vector<Row> ReadTable(const char* name, hid_t mem_type) {

@@ -18,7 +18,7 @@ namespace lmarc::cm {
 
 class Apm {
  public:
-  static constexpr int kKnots = 33;
+  static constexpr int kKnots = 17;
 
   // `contexts` curves; `rate_shift` sets the adaptation speed (higher = slower).
   Apm(const LogisticTables& logistic, int contexts, int rate_shift);
@@ -26,8 +26,8 @@ class Apm {
   // Refined P(1) (2^-16 units) of probability p16 under `context`.
   uint32_t Refine(const LogisticTables& logistic, uint32_t p16, uint32_t context) {
     const int position = Stretch(logistic, p16) + 2048;  // 1..4095
-    index_ = context * kKnots + static_cast<uint32_t>(position >> 7);
-    weight_ = position & 127;
+    index_ = context * kKnots + static_cast<uint32_t>(position >> 8);
+    weight_ = (position & 255) >> 1;
     return (knots_[index_] * static_cast<uint32_t>(128 - weight_) +
             knots_[index_ + 1] * static_cast<uint32_t>(weight_)) >> 7;
   }

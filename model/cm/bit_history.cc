@@ -71,19 +71,21 @@ const BitHistoryTable& BitHistory() {
   return table;
 }
 
-StateMap::StateMap(int size, int count_limit, bool from_bit_history)
-    : entries_(static_cast<size_t>(size)), limit_(static_cast<uint32_t>(count_limit)) {
+uint32_t StateMap::InitialEntry(int state) {
   const BitHistoryTable& history = BitHistory();
-  for (int i = 0; i < size; ++i) {
-    uint32_t p22 = 1u << 21;
-    if (from_bit_history && i < history.num_states) {
-      // (n1 + 1/2) / (n0 + n1 + 1) in Q22.
-      const uint32_t n0 = history.zeros[i];
-      const uint32_t n1 = history.ones[i];
-      p22 = static_cast<uint32_t>(((uint64_t{2} * n1 + 1) << 22) / (2 * (n0 + n1) + 2));
-    }
-    entries_[static_cast<size_t>(i)] = p22 << 10;
-  }
+  if (state >= history.num_states) return (1u << 21) << 10;
+  // (n1 + 1/2) / (n0 + n1 + 1) in Q22.
+  const uint32_t n0 = history.zeros[state];
+  const uint32_t n1 = history.ones[state];
+  const uint32_t p22 = static_cast<uint32_t>(((uint64_t{2} * n1 + 1) << 22) / (2 * (n0 + n1) + 2));
+  return p22 << 10;
+}
+
+StateMap::StateMap(int size, int count_limit, bool from_bit_history)
+    : entries_(static_cast<size_t>(size), (1u << 21) << 10),
+      limit_(static_cast<uint32_t>(count_limit)) {
+  if (!from_bit_history) return;
+  for (int i = 0; i < size; ++i) entries_[static_cast<size_t>(i)] = InitialEntry(i);
 }
 
 }  // namespace lmarc::cm

@@ -33,12 +33,29 @@ inline constexpr std::array<uint32_t, 1024> kReciprocal = [] {
   return r;
 }();
 
-// Maps a context's state (or any small index) to P(1), learning from the
-// bits coded under it. Each entry packs a 22-bit probability (high bits) and
-// a 10-bit hit count (low bits); the update rate is 1/(count + 1.5), so an
-// entry starts as a running average and settles into a slow exponential
-// average once count reaches the limit.
+// Adaptive probability entries: each packs a probability in its high 22 bits
+// (read as p16 = entry >> 16) and a 10-bit hit count in its low bits; the
+// update rate is 1/(count + 1.5), so an entry starts as a running average and
+// settles into a slow exponential average once count reaches `limit`.
+inline uint32_t StateMapP(uint32_t entry) { return entry >> 16; }
 
+// Moves `entry` toward `bit`. 32-bit arithmetic only: the step
+// err * 2^16/(count + 1.5), err = (bit ? 65535 : 0) - p16, may not fit in an
+// int32, but it is computed modulo 2^32 and the true new value lies in
+// [0, 2^32): the step is at most 2/3 of err (floored to the 1024 grid, which
+// leaves the count bits alone), p32 < (p16 + 1) * 2^16, and a down-step is
+// nonzero only when p16 >= 1, where it is at most p16 * 43691 + 1023. So the
+// wrapped sum is exact.
+inline void StateMapTrain(uint32_t* entry, int bit, uint32_t limit) {
+  const uint32_t e = *entry;
+  const uint32_t count = e & 1023;
+  const uint32_t err = static_cast<uint32_t>((bit ? 65535 : 0) - static_cast<int32_t>(e >> 16));
+  const uint32_t step = err * kReciprocal[count];
+  *entry = e + (step & ~1023u) + (count < limit ? 1u : 0u);
+}
+
+// Maps a context's state (or any small index) to P(1), learning from the
+// bits coded under it (entries as above).
 class StateMap {
  public:
   // `size` entries; entries start at the probability implied by the state's
@@ -48,17 +65,13 @@ class StateMap {
   // P(1) in units of 2^-16 for `index`; remembers index for Update.
   uint32_t P(uint32_t index) {
     index_ = index;
-    return entries_[index] >> 16;
+    return StateMapP(entries_[index]);
   }
 
-  void Update(int bit) {
-    uint32_t& entry = entries_[index_];
-    const uint32_t count = entry & 1023;
-    const int64_t p22 = entry >> 10;
-    const int64_t target = static_cast<int64_t>(bit) << 22;
-    const int64_t next = p22 + (((target - p22) * kReciprocal[count]) >> 16);
-    entry = static_cast<uint32_t>(next << 10) | (count < limit_ ? count + 1 : count);
-  }
+  void Update(int bit) { StateMapTrain(&entries_[index_], bit, limit_); }
+
+  // Initial entry for bit-history state `state`: (n1 + 1/2) / (n0 + n1 + 1).
+  static uint32_t InitialEntry(int state);
 
  private:
   std::vector<uint32_t> entries_;

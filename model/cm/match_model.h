@@ -34,23 +34,22 @@ class MatchModel {
   // newest in the low byte.
   void UpdateByte(const std::vector<uint8_t>& history, uint64_t recent);
 
-  // Adds two mixer inputs for the next bit given the partial byte c0
-  // (leading 1 then the bits seen so far) and `bit_pos` bits seen.
-  template <typename Inputs>
-  void Predict(const LogisticTables& logistic, uint32_t c0, int bit_pos, Inputs* inputs) {
+  // Writes two mixer inputs (stretched) to out[0..1] for the next bit given
+  // the partial byte c0 (leading 1 then the bits seen so far) and `bit_pos`
+  // bits seen.
+  void Predict(const LogisticTables& logistic, uint32_t c0, int bit_pos, int32_t* out) {
     if (length_ > 0 && ((predicted_byte_ | 0x100u) >> (8 - bit_pos)) != c0) length_ = 0;
     if (length_ == 0) {
       expected_bit_ = -1;
-      inputs->Add(0);
-      inputs->Add(0);
+      out[0] = 0;
+      out[1] = 0;
       return;
     }
     expected_bit_ = (predicted_byte_ >> (7 - bit_pos)) & 1;
-    const int st = Stretch(logistic, confidence_.P(LengthBucket() * 2 + expected_bit_));
-    inputs->Add(st);
+    out[0] = Stretch(logistic, confidence_.P(LengthBucket() * 2 + expected_bit_));
     // A second, fixed-shape input: grows with the length, sign of the bit.
     const int strength = length_ < 32 ? length_ * 32 : 1024;
-    inputs->Add(expected_bit_ ? strength : -strength);
+    out[1] = expected_bit_ ? strength : -strength;
   }
 
   void Update(int bit) {

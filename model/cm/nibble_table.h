@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 
 #include "model/cm/bit_history.h"
@@ -63,8 +64,16 @@ class NibbleTable {
 
   size_t BucketIndex(uint64_t key) const { return static_cast<size_t>(key >> (64 - bucket_bits_)); }
 
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
+
   int bucket_bits_;
-  std::unique_ptr<Bucket[]> buckets_;
+  // calloc'ed (large blocks come from the OS as zero pages, so untouched
+  // buckets cost nothing) with one spare bucket; buckets_ is the first
+  // 64-byte boundary inside it.
+  std::unique_ptr<void, Free> memory_;
+  Bucket* buckets_;
 };
 
 }  // namespace lmarc::cm

@@ -5,18 +5,21 @@
 // its 8 bits MSB first, call P() then Update(bit). P() returns P(bit == 1)
 // in units of 2^-16; it is deterministic given the bits updated so far.
 //
-// Inputs to the mixer, per bit:
+// Inputs to the mixer, per bit (the number of hashed contexts depends on the
+// level, see HashedContexts()):
 //  * order-0 and order-1 bit histories (direct tables),
-//  * order-2, 3, 4, 6 bit histories and two word contexts (the current
-//    alphabetic word with the previous byte; the current and previous word),
-//    plus (levels >= 4) a sparse context (the 2nd and 3rd previous bytes) and
-//    order 5, all in one shared NibbleTable,
+//  * hashed bit histories, in this order (a level uses a prefix): orders 2,
+//    3, 4, the current alphabetic word with the previous byte; then order 6,
+//    the current and previous word, a sparse context (the 2nd and 3rd
+//    previous bytes), order 5; then a sparse context (the previous byte and
+//    the 4th one back) and order 8; all in one shared NibbleTable,
 //  * two match-model inputs.
 // Each bit history goes through its own StateMap to become a probability.
-// Mixer weight sets are selected by the partial byte c0, by (match length
-// class, bit position) and by the previous byte; the layer-2 set by the match
-// length class. The mix is refined by order-0 and order-1 APMs and averaged
-// with them (2:1:5).
+// The mixer's weight set is selected by (match length class, partial byte
+// c0). The mix is refined by an order-1 APM and averaged with it (1:3).
+//
+// P() and Update() run for every bit and are defined here so that they
+// inline into the coding loops.
 #pragma once
 
 #include <array>
@@ -36,24 +39,64 @@ namespace lmarc::cm {
 
 class Predictor {
  public:
+  static constexpr int kMaxHashedContexts = 10;
+  static constexpr int kDirectContexts = 2;  // order 0, order 1
+  static constexpr int kMaxContexts = kDirectContexts + kMaxHashedContexts;
+  static constexpr int kMatchInputs = 2;
+  // Every context and match input plus the bias fit one mixer row.
+  static_assert(kMaxContexts + kMatchInputs < Mixer::kWidth);
+
+  // Hashed contexts used at `level`: 4 at levels 1..3, 6 at 4..6, 10 at 7..9.
+  static int HashedContexts(int level) { return level <= 3 ? 4 : (level <= 6 ? 6 : 10); }
+
   // `expected_bytes` only reserves history capacity.
   Predictor(const CmParams& params, size_t expected_bytes);
 
-  uint32_t P();
-  void Update(int bit);
+  uint32_t P() {
+    int32_t* in = mixer_.inputs();
+    for (int i = 0; i < num_contexts_; ++i) {
+      in[i] = Stretch(logistic_, StateMapP(state_maps_[i][slot_[i][node_]]));
+    }
+    match_.Predict(logistic_, c0_, bit_pos_, in + num_contexts_);
+    mixed_p_ = mixer_.Mix(logistic_, match_.LengthClass() << 8 | static_cast<int>(c0_));
+    const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
+    const uint32_t refined = apm_.Refine(logistic_, mixed_p_, c1 << 8 | c0_);
+    return (mixed_p_ + 3 * refined + 2) >> 2;
+  }
+
+  void Update(int bit) {
+    for (int i = 0; i < num_contexts_; ++i) {
+      uint8_t* state = &slot_[i][node_];
+      StateMapTrain(&state_maps_[i][*state], bit, kStateMapLimit);
+      *state = bit_history_.next[*state][bit];
+    }
+    match_.Update(bit);
+    mixer_.Update(bit);
+    apm_.Update(bit);
+
+    c0_ = c0_ * 2 + static_cast<uint32_t>(bit);
+    node_ = node_ * 2 + static_cast<uint32_t>(bit);
+    ++bit_pos_;
+    if (bit_pos_ == 8) {
+      UpdateByte(static_cast<uint8_t>(c0_ & 0xFF));
+      c0_ = 1;
+      bit_pos_ = 0;
+      node_ = 1;
+      LookUpNibble();
+    } else if (bit_pos_ == 4) {
+      node_ = 1;
+      LookUpNibble();
+    }
+  }
 
  private:
-  static constexpr int kHashedContexts = 8;
-  static constexpr int kDirectContexts = 2;  // order 0, order 1
-  static constexpr int kContexts = kDirectContexts + kHashedContexts;
+  static constexpr uint32_t kStateMapLimit = 1023;
 
   void UpdateByte(uint8_t byte);
-  void LookUpNibble();    // re-finds every hashed slot; at bit 0 and bit 4
-  void PointAtNextBit();  // aims state_ at the histories of the next bit
+  void LookUpNibble();  // re-aims slot_ at the current nibble; at bit 0 and bit 4
 
-  // Contexts in use: levels 1..3 drop the order-5 and sparse contexts (the
-  // last two) for speed.
-  const int num_contexts_;
+  const int num_hashed_;    // hashed contexts in use (a prefix of the list above)
+  const int num_contexts_;  // kDirectContexts + num_hashed_
   const LogisticTables& logistic_;
   const BitHistoryTable& bit_history_;
 
@@ -67,19 +110,22 @@ class Predictor {
   uint64_t prev_word_ = 0;  // hash of the word before it
 
   // Context models.
-  std::vector<uint8_t> order0_;  // [c0]
-  std::vector<uint8_t> order1_;  // [c1 << 8 | c0]
+  // Every context's states are nibble slots of 16 bytes ([0] unused or the
+  // check byte, [node] the state of tree node 1..15), so the state coded next
+  // is always slot_[i][node_]. Direct slots: 17 per byte context, slot 0 for
+  // the high nibble and slot 1 + h for the low nibble after high nibble h.
+  std::array<uint8_t, 17 * 16> order0_{};  // [slot * 16 + node]
+  std::vector<uint8_t> order1_;            // [(c1 * 17 + slot) * 16 + node]
   NibbleTable table_;
-  std::array<uint64_t, kHashedContexts> context_hash_{};
-  std::array<uint8_t*, kHashedContexts> slot_{};
-  std::array<uint8_t*, kContexts> state_{};  // the bit history coded next
-  std::vector<StateMap> state_maps_;         // one per context
+  std::array<uint64_t, kMaxHashedContexts> context_hash_{};
+  std::array<uint8_t*, kMaxContexts> slot_{};  // direct contexts first
+  // One StateMap per context, indexed by bit-history state (StateMapP/Train).
+  std::array<std::array<uint32_t, 256>, kMaxContexts> state_maps_;
   MatchModel match_;
 
   // Mixing and refinement.
   Mixer mixer_;
-  Apm apm_order0_;
-  Apm apm_order1_;
+  Apm apm_;  // order 1: (c1, c0)
   uint32_t mixed_p_ = 32768;
 };
 

@@ -5,13 +5,16 @@
 
 #include <boost/program_options.hpp>
 #include <climits>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "jobs/bench_job.h"
 #include "jobs/compress_job.h"
 #include "jobs/decompress_job.h"
+#include "jobs/scaling_job.h"
 #include "mpi/runtime.h"
 #include "src/version.h"
 
@@ -35,9 +38,11 @@ constexpr const char* kUsage =
     "  list ARCHIVE                  files, chunk table and codec summary\n"
     "  verify ARCHIVE [--quick]      check every checksum (quick: without decoding)\n"
     "  bench PATH...                 compare lmarc with peer compressors\n"
+    "  scaling PATH...               time compress under mpirun at 1..N ranks\n"
     "  version                       print the version\n"
     "\n"
-    "Run 'lmarc COMMAND --help' for the options of a command.\n";
+    "Run 'lmarc COMMAND --help' for the options of a command; 'lmarc COMMAND\n"
+    "--config FILE' reads options from FILE (key = value, long option names).\n";
 
 struct UsageError {
   std::string message;
@@ -47,8 +52,28 @@ struct UsageError {
 po::options_description CommonOptions() {
   po::options_description common("common options");
   common.add_options()("help,h", "show this help")("quiet,q", "no progress or summary output")(
-      "progress", "show progress on stderr even when it is not a terminal");
+      "progress", "show progress on stderr even when it is not a terminal")(
+      "config", po::value<std::string>(), "read options from FILE: 'key = value' lines, long option names");
   return common;
+}
+
+// Adds the options of a --config file (Boost.Program_options syntax: `key =
+// value`, long option names, `#` comments; the positional key, e.g. `input =
+// PATH`, may repeat) to `vm`. po::store keeps values already stored, so the
+// command line wins. A flag takes `true` or `false` here, not just presence.
+void StoreConfigFile(const std::string& path, const po::options_description& all,
+                     po::variables_map* vm) {
+  std::ifstream file(path);
+  if (!file) throw UsageError{"cannot read config file '" + path + "'"};
+  po::parsed_options parsed = po::parse_config_file(file, all);
+  std::erase_if(parsed.options, [&](const po::option& option) {
+    if (all.find(option.string_key, false).semantic()->max_tokens() != 0) return false;
+    const std::string value = option.value.empty() ? "" : option.value.front();
+    if (value == "true" || value == "yes" || value == "on" || value == "1") return false;
+    if (value == "false" || value == "no" || value == "off" || value == "0") return true;
+    throw UsageError{path + ": '" + option.string_key + "' takes true or false, not '" + value + "'"};
+  });
+  po::store(parsed, *vm);
 }
 
 po::variables_map Parse(const std::vector<std::string>& args, const po::options_description& visible,
@@ -59,6 +84,7 @@ po::variables_map Parse(const std::vector<std::string>& args, const po::options_
   all.add(visible).add_options()(positional_name, po::value<std::vector<std::string>>(), "");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  if (vm.count("config")) StoreConfigFile(vm["config"].as<std::string>(), all, &vm);
   po::notify(vm);
   return vm;
 }
@@ -223,6 +249,42 @@ Status Bench(const std::vector<std::string>& args) {
   return RunBench(o, std::cout);
 }
 
+Status Scaling(const std::vector<std::string>& args) {
+  ScalingOptions o;
+  std::string ranks = "1,2";
+  std::string chunk_size = "1MiB";
+  po::options_description opts("scaling options");
+  opts.add_options()("ranks", po::value(&ranks)->default_value(ranks), "rank counts, e.g. 1,2,4")(
+      "mode", po::value(&o.mode)->default_value(o.mode), "strong, weak or both")(
+      "codec", po::value(&o.codec)->default_value(o.codec), "codec: cm, zstd or stored")(
+      "level,l", po::value(&o.level)->default_value(o.level), "compression level 1 .. 9")(
+      "chunk-size", po::value(&chunk_size)->default_value(chunk_size), "chunk size (B, KiB, MiB, GiB)")(
+      "runs", po::value(&o.runs)->default_value(o.runs), "timed runs per measurement (median)")(
+      "csv", po::value(&o.csv_path)->default_value("scaling.csv"), "CSV output")(
+      "plot", po::value(&o.plot_path)->default_value("scaling.png"), "PNG plot output (needs python3-matplotlib)")(
+      "report", po::value(&o.report_path), "Markdown report output")(
+      "mpirun", po::value(&o.mpirun)->default_value(o.mpirun), "mpirun to launch with")(
+      "work-dir", po::value(&o.work_dir), "scratch directory (default $TMPDIR)");
+  opts.add(CommonOptions());
+  const auto vm = Parse(args, opts, "input", -1);
+  if (WantsHelp(vm, opts, "scaling PATH... [options]")) return Status::Ok();
+  o.inputs = Positionals(vm, "input");
+  if (o.inputs.empty()) throw UsageError{"scaling: no input PATH given"};
+  o.ranks.clear();
+  std::istringstream rank_list(ranks);
+  for (std::string item; std::getline(rank_list, item, ',');) {
+    try {
+      o.ranks.push_back(std::stoi(item));
+    } catch (const std::exception&) {
+      throw UsageError{"scaling: invalid rank count '" + item + "' in --ranks"};
+    }
+  }
+  o.chunk_size = ParseSize(chunk_size);
+  o.quiet = vm.count("quiet") > 0;
+  if (MpiRuntime::size() > 1) throw UsageError{"scaling: run it as a single process; it starts mpirun itself"};
+  return RunScaling(o, std::cout);
+}
+
 // Prints a failure once and ends the job: under MPI every rank must exit
 // non-zero, and ranks blocked in a collective would otherwise wait forever.
 int Fail(const Status& status) {
@@ -251,6 +313,7 @@ int Main(int argc, char** argv) {
     else if (command == "list" || command == "l") status = List(args);
     else if (command == "verify" || command == "t") status = Verify(args);
     else if (command == "bench") status = Bench(args);
+    else if (command == "scaling") status = Scaling(args);
     else if (command == "version" || command == "--version" || command == "-V") {
       std::cout << "lmarc " << kLmarcVersion << " (archive format 1)\n";
     } else if (command == "help" || command == "--help" || command == "-h") {

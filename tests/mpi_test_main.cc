@@ -1,0 +1,72 @@
+// GoogleTest main for tests that run as every rank of an MPI job (and alone,
+// where MpiRuntime does not initialise MPI). Rank 0 prints gtest's usual
+// output; the other ranks print only their failures, each line tagged
+// "rank=R". The exit code is non-zero on every rank when a test failed on
+// any rank.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cstdio>
+#include <string>
+
+#include "mpi/runtime.h"
+
+namespace lmarc {
+namespace {
+
+// Prints the failed assertions of a rank whose default printer is removed.
+class RankFailurePrinter : public ::testing::EmptyTestEventListener {
+ public:
+  explicit RankFailurePrinter(int rank) : rank_(rank) {}
+
+  void OnTestPartResult(const ::testing::TestPartResult& result) override {
+    if (!result.failed()) return;
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const std::string name =
+        test != nullptr ? std::string(test->test_suite_name()) + "." + test->name() : "(no test)";
+    // One write per failure, so lines of different ranks do not interleave.
+    const std::string line = "[  FAILED  ] rank=" + std::to_string(rank_) + " " + name + " " +
+                             (result.file_name() != nullptr ? result.file_name() : "?") + ":" +
+                             std::to_string(result.line_number()) + ": " + result.message() + "\n";
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout);
+  }
+
+ private:
+  const int rank_;
+};
+
+void PrintOnlyFailuresOnThisRank(int rank) {
+  ::testing::TestEventListeners& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_result_printer());
+  listeners.Append(new RankFailurePrinter(rank));
+}
+
+// Whether any rank of the job failed (this one alone when MPI is not active).
+bool AnyRankFailed(bool failed_here) {
+  if (!MpiRuntime::active()) return failed_here;
+  int local = failed_here ? 1 : 0;
+  int any = 0;
+  MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return any != 0;
+}
+
+}  // namespace
+}  // namespace lmarc
+
+int main(int argc, char** argv) {
+  if (const lmarc::Status started = lmarc::MpiRuntime::Start(&argc, &argv); !started.ok()) {
+    std::fprintf(stderr, "mpi test: %s\n", started.message().c_str());
+    return 1;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  const int rank = lmarc::MpiRuntime::rank();
+  if (rank != 0) lmarc::PrintOnlyFailuresOnThisRank(rank);
+  const bool failed_here = RUN_ALL_TESTS() != 0;
+  const bool any_failed = lmarc::AnyRankFailed(failed_here);
+  if (rank == 0 && any_failed && !failed_here) {
+    std::fprintf(stdout, "[  FAILED  ] a test failed on another rank (see rank= lines)\n");
+  }
+  lmarc::MpiRuntime::Stop();
+  return any_failed ? 1 : 0;
+}
