@@ -113,17 +113,21 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
   farm.window = 4 * static_cast<uint64_t>(MpiRuntime::size() * options.threads);
   farm.master_computes = MasterShouldCompute(MpiRuntime::size());
   RETURN_IF_ERROR(RunTaskFarm(farm, compress_chunk, append_record));
-  if (MpiRuntime::rank() != 0) return Status::Ok();
-  progress.Finish();
-
-  ArchiveAttributes attributes;
-  attributes.codecs = CodecsAttribute(rows);
-  attributes.chunk_size = options.chunk_size;
-  RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
-  summary->entries = source.tree.entries.size();
-  summary->chunks = rows.size();
-  summary->raw_bytes = source.stream_size;
-  for (const ChunkRow& row : rows) summary->payload_bytes += row.payload_size;
+  if (MpiRuntime::rank() == 0) {
+    progress.Finish();
+    ArchiveAttributes attributes;
+    attributes.codecs = CodecsAttribute(rows);
+    attributes.chunk_size = options.chunk_size;
+    RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
+    summary->entries = source.tree.entries.size();
+    summary->chunks = rows.size();
+    summary->raw_bytes = source.stream_size;
+    for (const ChunkRow& row : rows) summary->payload_bytes += row.payload_size;
+  }
+  // Every rank returns once the archive exists under its final name, so any
+  // rank may open it next (verify or extract in the same job). A failure on
+  // rank 0 skips this; the caller ends the job.
+  Barrier();
   return Status::Ok();
 }
 

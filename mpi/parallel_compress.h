@@ -36,8 +36,9 @@ struct CompressSummary {
   uint64_t payload_bytes = 0;
 };
 
-// Runs on every rank; on rank 0 fills *summary. Errors on rank 0 leave no
-// archive (the partial file is removed); the caller ends the job.
+// Runs on every rank and returns on each once the archive is complete; on
+// rank 0 fills *summary. Errors on rank 0 leave no archive (the partial
+// file is removed); the caller ends the job.
 Status ParallelCompress(const CompressOptions& options, CompressSummary* summary);
 
 }  // namespace lmarc

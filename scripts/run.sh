@@ -3,7 +3,8 @@
 #   scripts/run.sh demo   install, build, and run the main job on the bundled
 #                         sample (compress, list, verify, decompress, compare)
 #   scripts/run.sh test   install, build, and run the whole test suite
-# BUILD_DIR (default: build) and BUILD_TYPE (default: Release) may be set.
+# BUILD_DIR (default: build) and BUILD_TYPE (default: Release) may be set;
+# LMARC_TEST_SLURM=1 (as root) also installs Slurm and runs the cluster test.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

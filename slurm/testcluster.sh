@@ -143,9 +143,17 @@ EOF
   : >"$DIR/plugstack.conf"  # no SPANK plugins (the system one may list some)
 }
 
+# Fails once a daemon wrote its PID file (it does so after forking) and has
+# exited since.
+check_running() {
+  [[ ! -s $DIR/run/$1.pid ]] || daemon_pid "$1" >/dev/null || die "$1 exited (log: $DIR/log/$1.log)"
+}
+
 wait_node_idle() {
   local state reason i
   for ((i = 0; i < 60; i++)); do
+    check_running slurmctld
+    check_running slurmd
     state=$(sinfo -h -N -n "$NODE" -o %T 2>/dev/null || true)
     case $state in
       idle) return 0 ;;
@@ -185,17 +193,17 @@ start() {
   # munged insists that every directory above its socket is world-searchable.
   chmod 0755 "$DIR" "$DIR/run"
 
-  # A private munged with its own key and socket: the system munge is left alone.
-  mungekey --create --keyfile="$DIR/munge.key"
-  munged --socket="$DIR/run/munge.socket" --key-file="$DIR/munge.key" \
-    --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munged.seed"
-  munge -n -S "$DIR/run/munge.socket" | unmunge -S "$DIR/run/munge.socket" >/dev/null
-
   if ! getent hosts "$NODE" >/dev/null; then
     echo "127.0.0.1 $NODE $HOSTS_MARK" >>/etc/hosts
     touch "$DIR/hosts-added"
     say "added $NODE to /etc/hosts (it did not resolve)"
   fi
+
+  # A private munged with its own key and socket: the system munge is left alone.
+  mungekey --create --keyfile="$DIR/munge.key"
+  munged --socket="$DIR/run/munge.socket" --key-file="$DIR/munge.key" \
+    --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munged.seed"
+  munge -n -S "$DIR/run/munge.socket" | unmunge -S "$DIR/run/munge.socket" >/dev/null
 
   write_slurm_conf
   export SLURM_CONF=$DIR/slurm.conf

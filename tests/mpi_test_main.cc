@@ -19,13 +19,15 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
  public:
   explicit RankFailurePrinter(int rank) : rank_(rank) {}
 
+  void OnTestStart(const ::testing::TestInfo& test) override {
+    test_name_ = std::string(test.test_suite_name()) + "." + test.name();
+  }
+
+  // Runs with gtest's lock held: must not call back into UnitTest.
   void OnTestPartResult(const ::testing::TestPartResult& result) override {
     if (!result.failed()) return;
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string name =
-        test != nullptr ? std::string(test->test_suite_name()) + "." + test->name() : "(no test)";
     // One write per failure, so lines of different ranks do not interleave.
-    const std::string line = "[  FAILED  ] rank=" + std::to_string(rank_) + " " + name + " " +
+    const std::string line = "[  FAILED  ] rank=" + std::to_string(rank_) + " " + test_name_ + " " +
                              (result.file_name() != nullptr ? result.file_name() : "?") + ":" +
                              std::to_string(result.line_number()) + ": " + result.message() + "\n";
     std::fputs(line.c_str(), stdout);
@@ -34,6 +36,7 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 
  private:
   const int rank_;
+  std::string test_name_ = "(outside a test)";
 };
 
 void PrintOnlyFailuresOnThisRank(int rank) {

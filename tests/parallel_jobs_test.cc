@@ -55,6 +55,16 @@ std::string BroadcastString(const std::string& from_rank_zero) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// Whether `holds` on every rank: an assertion every rank fails together, so
+// that no rank leaves the test while others wait in a collective call.
+bool OnEveryRank(bool holds) {
+  if (!MpiRuntime::active()) return holds;
+  int local = holds ? 1 : 0;
+  int all = 0;
+  MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+  return all != 0;
+}
+
 // Every rank's value, on rank 0 (empty elsewhere).
 std::vector<uint64_t> GatherOnRankZero(uint64_t value) {
   if (!MpiRuntime::active()) return {value};
@@ -268,12 +278,13 @@ TEST_F(ParallelJobsTest, ArchiveBytesDependOnNeitherThreadsNorRanks) {
 TEST_F(ParallelJobsTest, ExtractsChunksAndAFileRangeAcrossChunkBoundaries) {
   const std::string archive = tmp_ / "extract.lmarc.h5";
   LMARC_COLLECTIVE_OK("compress", RunCompress(CompressTree(archive, "zstd")));
+  // Every rank reads the archive as soon as the collective compress returns.
   const std::vector<ChunkRow> rows = ChunkRowsOf(archive);
-  ASSERT_GE(rows.size(), 6u) << RankTag();
+  ASSERT_TRUE(OnEveryRank(rows.size() >= 6)) << RankTag() << ": " << rows.size() << " chunks here";
 
   ExtractOptions chunks = ExtractTo(archive, tmp_ / "chunks.out");
   auto chunk_list = ParseChunkList("0,2-4," + std::to_string(rows.size() - 1));
-  ASSERT_TRUE(chunk_list.ok()) << RankTag();
+  ASSERT_TRUE(OnEveryRank(chunk_list.ok())) << RankTag();
   chunks.chunks = *chunk_list;
   LMARC_COLLECTIVE_OK("extract --chunks", RunExtract(chunks));
 

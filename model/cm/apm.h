@@ -1,7 +1,7 @@
 // APM / SSE stage: refines a probability given a context by interpolating a
 // learned transfer curve.
 //
-// Each context owns 33 knots spaced 128 apart over the stretched domain
+// Each context owns 17 knots spaced 256 apart over the stretched domain
 // [-2048, 2048]; the input probability is stretched, located between two
 // knots, and the output is their linear interpolation. Training moves both
 // knots toward the coded bit, each in proportion to its interpolation weight.
@@ -27,7 +27,7 @@ class Apm {
   uint32_t Refine(const LogisticTables& logistic, uint32_t p16, uint32_t context) {
     const int position = Stretch(logistic, p16) + 2048;  // 1..4095
     index_ = context * kKnots + static_cast<uint32_t>(position >> 8);
-    weight_ = (position & 255) >> 1;
+    weight_ = (position & 255) >> 1;  // 0..127: the Update shifts assume 7 bits
     return (knots_[index_] * static_cast<uint32_t>(128 - weight_) +
             knots_[index_ + 1] * static_cast<uint32_t>(weight_)) >> 7;
   }

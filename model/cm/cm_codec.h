@@ -12,13 +12,14 @@
 // hostile body cannot make it allocate more than the raw size warrants.
 //
 // Memory per Encode/Decode call (all freed on return):
-//   16 * 2^table_bits + 4 * 2^match_bits + raw size + about 1 MiB
+//   16 * 2^table_bits + 4 * 2^match_bits + raw size + about 2.5 MiB
 //   table_bits = clamp(ceil_log2(raw size) + 4, 12, cap_t[level])
 //   match_bits = clamp(ceil_log2(raw size), 10, cap_m[level])
-//   cap_t = 18 19 20 21 22 22 23 23 23 (levels 1..9),
-//   cap_m = 18 19 20 20 21 21 22 22 22,
-// i.e. at most 72 MiB + raw at levels 5..6, 144 MiB + raw at levels 7..9,
-// 5 MiB + raw at level 1; levels 1..3 also use two fewer contexts.
+//   cap_t = 18 18 19 19 19 20 21 22 23 (levels 1..9),
+//   cap_m = 18 18 19 19 19 20 20 21 22,
+// i.e. at most 5 MiB + raw at levels 1..2, 10 MiB + raw at levels 3..5,
+// 144 MiB + raw at level 9. Contexts: 2 direct + 4 hashed at levels 1..3,
+// + 6 at 4..6, + 10 at 7..9 (predictor.h).
 //
 // Thread safety: the codec object is stateless; every call builds its own
 // model, so concurrent calls on one CmCodec are safe.

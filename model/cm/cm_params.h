@@ -21,7 +21,7 @@ struct CmParams {
   static constexpr int kMaxMatchBits = 22;
 
   // Bytes allocated by the tables sized here (the fixed-size parts of the
-  // model, about 1 MiB, and the history copy of the input come on top).
+  // model, about 2.5 MiB, and the history copy of the input come on top).
   size_t TableBytes() const { return (size_t{16} << table_bits) + (size_t{4} << match_bits); }
 };
 

@@ -9,10 +9,11 @@
 // level, see HashedContexts()):
 //  * order-0 and order-1 bit histories (direct tables),
 //  * hashed bit histories, in this order (a level uses a prefix): orders 2,
-//    3, 4, the current alphabetic word with the previous byte; then order 6,
-//    the current and previous word, a sparse context (the 2nd and 3rd
-//    previous bytes), order 5; then a sparse context (the previous byte and
-//    the 4th one back) and order 8; all in one shared NibbleTable,
+//    3, 4, the current alphabetic word with the previous byte (levels 1..3);
+//    order 6, the current and previous word (levels 4..6); a sparse context
+//    (the 2nd and 3rd previous bytes), order 5, a sparse context (the
+//    previous byte and the 4th one back), order 8 (levels 7..9); all in one
+//    shared NibbleTable,
 //  * two match-model inputs.
 // Each bit history goes through its own StateMap to become a probability.
 // The mixer's weight set is selected by (match length class, partial byte
@@ -52,12 +53,16 @@ class Predictor {
   // `expected_bytes` only reserves history capacity.
   Predictor(const CmParams& params, size_t expected_bytes);
 
+  // The loops below read members into locals first: their stores (int32
+  // inputs, uint8 states) could alias members, which would force a reload
+  // of every member on each iteration.
   uint32_t P() {
-    int32_t* in = mixer_.inputs();
-    for (int i = 0; i < num_contexts_; ++i) {
-      in[i] = Stretch(logistic_, StateMapP(state_maps_[i][slot_[i][node_]]));
-    }
-    match_.Predict(logistic_, c0_, bit_pos_, in + num_contexts_);
+    int32_t* const in = mixer_.inputs();
+    const int n = num_contexts_;
+    const uint32_t node = node_;
+    const int16_t* const stretch = logistic_.stretch;
+    for (int i = 0; i < n; ++i) in[i] = stretch[StateMapP(state_maps_[i][slot_[i][node]]) >> 4];
+    match_.Predict(logistic_, c0_, bit_pos_, in + n);
     mixed_p_ = mixer_.Mix(logistic_, match_.LengthClass() << 8 | static_cast<int>(c0_));
     const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
     const uint32_t refined = apm_.Refine(logistic_, mixed_p_, c1 << 8 | c0_);
@@ -65,10 +70,15 @@ class Predictor {
   }
 
   void Update(int bit) {
-    for (int i = 0; i < num_contexts_; ++i) {
-      uint8_t* state = &slot_[i][node_];
-      StateMapTrain(&state_maps_[i][*state], bit, kStateMapLimit);
-      *state = bit_history_.next[*state][bit];
+    const int n = num_contexts_;
+    const uint32_t node = node_;
+    const BitHistoryTable& history = bit_history_;
+    std::array<uint8_t*, kMaxContexts> slots = slot_;
+    for (int i = 0; i < n; ++i) {
+      uint8_t* const state = &slots[i][node];
+      const uint8_t s = *state;
+      StateMapTrain(&state_maps_[i][s], bit, kStateMapLimit);
+      *state = history.next[s][bit];
     }
     match_.Update(bit);
     mixer_.Update(bit);
