@@ -91,6 +91,9 @@ StatusOr<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string
   // Pinned format bounds: the bytes must not change with the library version.
   H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
   H5Pset_file_locking(fapl.get(), false, true);  // Lustre/NFS without flock
+  // No 2 KiB aggregation blocks: small archives stay small.
+  H5Pset_meta_block_size(fapl.get(), 0);
+  H5Pset_small_data_block_size(fapl.get(), 0);
   const std::string partial = path + ".partial";
   H5Id file(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
   if (!file.valid()) return IoError(partial + ": cannot create archive");
