@@ -23,8 +23,18 @@ namespace {
 // serialised by a mutex; decoding runs on every compute thread at once.
 class ArchiveSession {
  public:
+  // Rank 0 opens (and validates) first; the others open only once it has
+  // succeeded, so a bad archive is reported once, by rank 0, which then
+  // ends the job while the others wait at the barrier.
   static StatusOr<std::unique_ptr<ArchiveSession>> Open(const std::string& path) {
-    ASSIGN_OR_RETURN(auto reader, ArchiveReader::Open(path, &BuiltinCodecs()));
+    std::unique_ptr<ArchiveReader> reader;
+    if (MpiRuntime::rank() == 0) {
+      ASSIGN_OR_RETURN(reader, ArchiveReader::Open(path, &BuiltinCodecs()));
+    }
+    Barrier();
+    if (MpiRuntime::rank() != 0) {
+      ASSIGN_OR_RETURN(reader, ArchiveReader::Open(path, &BuiltinCodecs()));
+    }
     return std::unique_ptr<ArchiveSession>(new ArchiveSession(std::move(reader)));
   }
 

@@ -207,9 +207,18 @@ bool MasterShouldCompute(int ranks) { return ranks <= 4; }
 Status RunTaskFarm(const TaskFarmOptions& options, const TaskFunction& compute,
                    const ConsumeFunction& consume) {
   if (options.window < 1 || options.threads_per_rank < 1) return Internal("invalid task farm options");
-  if (MpiRuntime::rank() != kMaster) return RunWorker(options, compute);
-  Master master(options, compute, consume);
-  return master.Run();
+  if (MpiRuntime::rank() != kMaster) {
+    RETURN_IF_ERROR(RunWorker(options, compute));
+  } else {
+    Master master(options, compute, consume);
+    RETURN_IF_ERROR(master.Run());
+  }
+  // No rank leaves before every rank is done: a worker that finished early
+  // would otherwise send its requests for the next farm to a master still
+  // serving this one, which would take them (any source, any tag) and answer
+  // them as its own.
+  Barrier();
+  return Status::Ok();
 }
 
 }  // namespace lmarc

@@ -12,7 +12,9 @@
 //
 // Errors: a failing task on any rank ends RunTaskFarm on rank 0 with that
 // task's Status ("rank R: ..." prefixed for remote ranks); the caller reports
-// it and ends the job. Worker ranks return OK after being told to stop.
+// it and ends the job. Otherwise every rank returns OK once all ranks are
+// done (the farm ends with a barrier), so farms run one after another never
+// see each other's messages.
 #pragma once
 
 #include <cstdint>

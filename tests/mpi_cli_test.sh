@@ -11,8 +11,6 @@ set -euo pipefail
 lmarc=$(realpath "${1:?usage: mpi_cli_test.sh LMARC_BINARY [MPIRUN]}")
 mpirun_bin=${2:-mpirun}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Quiet Open MPI's aggregated help (it would be counted as noise in stderr checks).
-export OMPI_MCA_orte_base_help_aggregate=0
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lmarc_mpi_cli_XXXXXX")
 background_pids=()
@@ -22,10 +20,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND exited $?"' ERR
 
 failures=0
 pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+failure_details=""  # a file shown with each failure while set
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+  if [[ -n $failure_details ]]; then sed 's/^/    | /' "$failure_details"; fi
+}
 check() {  # check DESCRIPTION COMMAND...: PASS when COMMAND succeeds
   local description=$1
   shift
@@ -49,9 +53,10 @@ text_data() {
     while (written < size) {
       state = (state * 1103515245 + 12345) % 2147483648
       line = words[int(state / 65536) % 10 + 1] " " state % 997 " " words[state % 10 + 1] "\n"
+      if (written + length(line) > size) line = substr(line, 1, size - written)
       printf "%s", line; written += length(line)
     }
-  }' | head -c "$1"
+  }'
 }
 
 # Every entry below DIR: path, type, mode, mtime, size, link count, link target.
@@ -90,7 +95,7 @@ started=$SECONDS
 singleton decompress "$work/singleton.h5" -o "$work/out_singleton" -q
 under_mpirun 3 decompress "$work/singleton.h5" -o "$work/out_np3" -q
 check "(b) singleton decompress restores the input tree" same_tree "$work/tree" "$work/out_singleton/tree"
-check "(b) mpirun -np 3 decompress equals the singleton's" same_tree "$work/out_singleton" "$work/out_np3"
+check "(b) mpirun -np 3 decompress equals the singleton's" same_tree "$work/out_singleton/tree" "$work/out_np3/tree"
 chunks=0,2-5,20
 singleton extract "$work/singleton.h5" --chunks "$chunks" -o "$work/chunks_singleton.bin" -q
 under_mpirun 3 extract "$work/singleton.h5" --chunks "$chunks" -o "$work/chunks_np3.bin" -q
@@ -141,18 +146,41 @@ else
 fi
 
 # --- (d) a missing input --------------------------------------------------------
+# Runs `lmarc ARGS...` under mpirun -np 2, expecting failure; sets exit_code and
+# error_lines (lmarc's "lmarc: error:" lines; other stderr is Open MPI's).
+failing_run() {
+  exit_code=0
+  under_mpirun 2 "$@" 2>"$work/failing.err" || exit_code=$?
+  error_lines=$(grep 'lmarc: error:' "$work/failing.err" || true)
+}
+failure_details=$work/failing.err
+
 missing=$work/does_not_exist
-exit_code=0
-under_mpirun 2 compress "$tree" "$missing" -o "$work/missing.h5" -q 2>"$work/missing.err" || exit_code=$?
-error_lines=$(grep -c '^lmarc: error:' "$work/missing.err" || true)
+failing_run compress "$tree" "$missing" -o "$work/missing.h5" -q
 check "(d) a missing input under mpirun -np 2 exits non-zero" test "$exit_code" -ne 0
-check "(d) exactly one 'lmarc: error:' line (got $error_lines)" test "$error_lines" -eq 1
-check "(d) the error line names the missing path" grep -q "^lmarc: error:.*$missing" "$work/missing.err"
+check "(d) exactly one 'lmarc: error:' line" test "$(grep -c . <<<"$error_lines")" -eq 1
+check "(d) the error line names the missing path" grep -q "^lmarc: error: .*$missing: " <<<"$error_lines"
 check "(d) no archive is left" test ! -e "$work/missing.h5"
-if ((failures > 0)); then
-  echo "--- stderr of (d):"
-  cat "$work/missing.err"
+
+# Every rank opens the archive: each may report it, but whole lines only.
+failing_run decompress "$missing.h5" -o "$work/never_restored" -q
+check "(d) a missing archive under mpirun -np 2 exits non-zero" test "$exit_code" -ne 0
+check "(d) exactly one 'lmarc: error:' line, naming the archive" \
+  test "$(grep -c "^lmarc: error: \(rank 0: \)\?$missing.h5: " <<<"$error_lines")" -eq 1 -a \
+  "$(wc -l <<<"$error_lines")" -eq 1
+
+if [[ $(id -u) != 0 ]]; then
+  unreadable=$work/unreadable.txt
+  echo "no reading this" >"$unreadable"
+  chmod 000 "$unreadable"
+  failing_run compress "$tree" "$unreadable" -o "$work/unreadable.h5" -q
+  check "(d) an unreadable input under mpirun -np 2 exits non-zero" test "$exit_code" -ne 0
+  check "(d) one 'lmarc: error:' line names the unreadable input" \
+    test "$(grep -c "^lmarc: error: .*$unreadable" <<<"$error_lines")" -eq 1
+else
+  echo "SKIP: (d) unreadable input (root reads every file)"
 fi
+failure_details=""
 
 if ((failures > 0)); then
   echo "FAILED: $failures check(s)"

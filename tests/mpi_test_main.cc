@@ -4,12 +4,12 @@
 // "rank=R". The exit code is non-zero on every rank when a test failed on
 // any rank.
 #include <gtest/gtest.h>
-#include <mpi.h>
 
 #include <cstdio>
 #include <string>
 
 #include "mpi/runtime.h"
+#include "tests/mpi_test_util.h"
 
 namespace lmarc {
 namespace {
@@ -45,15 +45,6 @@ void PrintOnlyFailuresOnThisRank(int rank) {
   listeners.Append(new RankFailurePrinter(rank));
 }
 
-// Whether any rank of the job failed (this one alone when MPI is not active).
-bool AnyRankFailed(bool failed_here) {
-  if (!MpiRuntime::active()) return failed_here;
-  int local = failed_here ? 1 : 0;
-  int any = 0;
-  MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  return any != 0;
-}
-
 }  // namespace
 }  // namespace lmarc
 
@@ -66,7 +57,7 @@ int main(int argc, char** argv) {
   const int rank = lmarc::MpiRuntime::rank();
   if (rank != 0) lmarc::PrintOnlyFailuresOnThisRank(rank);
   const bool failed_here = RUN_ALL_TESTS() != 0;
-  const bool any_failed = lmarc::AnyRankFailed(failed_here);
+  const bool any_failed = lmarc::testing::OnAnyRank(failed_here);
   if (rank == 0 && any_failed && !failed_here) {
     std::fprintf(stdout, "[  FAILED  ] a test failed on another rank (see rank= lines)\n");
   }

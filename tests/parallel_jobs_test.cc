@@ -9,7 +9,6 @@
 // reaches); checks of results run on rank 0 after the collective steps.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <mpi.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -26,6 +25,7 @@
 #include "mpi/runtime.h"
 #include "mpi/task_farm.h"
 #include "tests/archive_test_util.h"
+#include "tests/mpi_test_util.h"
 
 extern char** environ;
 
@@ -34,44 +34,18 @@ namespace {
 
 using namespace ::lmarc::testing;  // NOLINT: test helpers
 
-bool IsRankZero() { return MpiRuntime::rank() == 0; }
-std::string RankTag() { return "rank=" + std::to_string(MpiRuntime::rank()); }
-
 // Ends the test on this rank, and the job when there are other ranks, if a
 // step every rank takes together failed here.
-#define LMARC_COLLECTIVE_OK(step, expr)                                                  \
-  do {                                                                                   \
-    const ::lmarc::Status lmarc_collective_status_ = (expr);                             \
-    if (!lmarc_collective_status_.ok()) {                                                \
-      ADD_FAILURE() << RankTag() << " " << (step) << ": " << lmarc_collective_status_.message(); \
-      if (::lmarc::MpiRuntime::size() > 1) ::lmarc::MpiRuntime::AbortJob(1);             \
-      return;                                                                            \
-    }                                                                                    \
+#define LMARC_COLLECTIVE_OK(step, expr)                                       \
+  do {                                                                        \
+    const ::lmarc::Status lmarc_collective_status_ = (expr);                  \
+    if (!lmarc_collective_status_.ok()) {                                     \
+      ADD_FAILURE() << RankTag() << " " << (step) << ": "                     \
+                    << lmarc_collective_status_.message();                    \
+      if (::lmarc::MpiRuntime::size() > 1) ::lmarc::MpiRuntime::AbortJob(1);  \
+      return;                                                                 \
+    }                                                                         \
   } while (0)
-
-std::string BroadcastString(const std::string& from_rank_zero) {
-  std::vector<uint8_t> bytes(from_rank_zero.begin(), from_rank_zero.end());
-  BroadcastBytes(&bytes);
-  return std::string(bytes.begin(), bytes.end());
-}
-
-// Whether `holds` on every rank: an assertion every rank fails together, so
-// that no rank leaves the test while others wait in a collective call.
-bool OnEveryRank(bool holds) {
-  if (!MpiRuntime::active()) return holds;
-  int local = holds ? 1 : 0;
-  int all = 0;
-  MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
-  return all != 0;
-}
-
-// Every rank's value, on rank 0 (empty elsewhere).
-std::vector<uint64_t> GatherOnRankZero(uint64_t value) {
-  if (!MpiRuntime::active()) return {value};
-  std::vector<uint64_t> values(IsRankZero() ? MpiRuntime::size() : 0);
-  MPI_Gather(&value, 1, MPI_UINT64_T, values.data(), 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  return values;
-}
 
 // "offset N of M bytes" where two byte strings first differ, "" when equal.
 std::string FirstDifference(const std::string& expected, const std::string& actual) {
@@ -314,8 +288,9 @@ TEST_F(ParallelJobsTest, ExtractsChunksAndAFileRangeAcrossChunkBoundaries) {
 
 // --- task farm ------------------------------------------------------------
 
-// A result names its task and the rank that computed it.
+// A result names its farm, its task and the rank that computed it.
 struct FarmResult {
+  uint64_t farm = 0;
   uint64_t task = 0;
   uint64_t rank = 0;
 };
@@ -331,22 +306,26 @@ struct FarmRun {
   std::vector<FarmResult> consumed;  // rank 0: results in consumption order
 };
 
-// Runs the farm on every rank; task t sleeps cost[t] time units.
+// Runs the farm on every rank; task t sleeps cost[t] time units. Results
+// carry `farm`, so that one consumed by another farm is an error.
 FarmRun RunSleepingFarm(const TaskFarmOptions& options, const std::vector<int>& costs,
-                        std::chrono::microseconds unit) {
+                        std::chrono::microseconds unit, uint64_t farm = 0) {
   std::atomic<uint64_t> computed{0};
   const TaskFunction sleep_for_cost = [&](uint64_t task) -> StatusOr<std::vector<uint8_t>> {
     ++computed;
     std::this_thread::sleep_for(unit * costs.at(task));
-    return EncodeFarmResult({task, static_cast<uint64_t>(MpiRuntime::rank())});
+    return EncodeFarmResult({farm, task, static_cast<uint64_t>(MpiRuntime::rank())});
   };
   FarmRun run;
   const ConsumeFunction record = [&](uint64_t task, std::vector<uint8_t>&& bytes) -> Status {
     FarmResult result;
     if (bytes.size() != sizeof(result)) return Internal("task " + std::to_string(task) + ": bad result size");
     std::memcpy(&result, bytes.data(), sizeof(result));
-    if (result.task != task) return Internal("result of task " + std::to_string(result.task) +
-                                             " consumed as task " + std::to_string(task));
+    if (result.farm != farm || result.task != task) {
+      return Internal("result of farm " + std::to_string(result.farm) + " task " +
+                      std::to_string(result.task) + " consumed by farm " + std::to_string(farm) +
+                      " as task " + std::to_string(task));
+    }
     run.consumed.push_back(result);
     return Status::Ok();
   };
@@ -429,6 +408,22 @@ TEST_P(TaskFarmShapeTest, ConsumesUnevenTasksInOrder) {
 INSTANTIATE_TEST_SUITE_P(Shapes, TaskFarmShapeTest,
                          ::testing::Values(FarmShape{1, 1, true}, FarmShape{1, 2, false},
                                            FarmShape{3, 2, true}, FarmShape{64, 3, false}));
+
+// Farms called one after another with no other communication between them:
+// each sees only its own requests and results (a worker that finishes early
+// must not reach the previous farm's master).
+TEST(TaskFarmTest, BackToBackFarmsKeepTheirOwnMessages) {
+  for (uint64_t farm = 1; farm <= 16; ++farm) {
+    TaskFarmOptions options;
+    options.task_count = farm % 4 * 3;  // every fourth farm has no task
+    options.window = 1 + farm % 3;
+    options.threads_per_rank = 1 + static_cast<int>(farm % 2);
+    options.master_computes = farm % 3 != 0;
+    const std::vector<int> costs(options.task_count, static_cast<int>(farm % 2));
+    const FarmRun run = RunSleepingFarm(options, costs, std::chrono::microseconds(300), farm);
+    if (IsRankZero()) ExpectConsumedInTaskOrder(run, options.task_count);
+  }
+}
 
 TEST(TaskFarmTest, NoTasksEndsOnEveryRank) {
   TaskFarmOptions options;

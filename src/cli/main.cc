@@ -291,7 +291,8 @@ int Fail(const Status& status) {
   const std::string rank = MpiRuntime::size() > 1 && status.message().rfind("rank ", 0) != 0
                                ? MpiRuntime::RankPrefix()
                                : "";
-  std::cerr << "lmarc: error: " << rank << status.message() << std::endl;
+  // One write: under mpirun the lines of several failing ranks share stderr.
+  std::cerr << "lmarc: error: " + rank + status.message() + "\n" << std::flush;
   if (MpiRuntime::size() > 1) MpiRuntime::AbortJob(kExitFailure);
   MpiRuntime::Stop();
   return kExitFailure;
