@@ -97,6 +97,36 @@ TEST(MixerTest, LearnsToTrustTheRightInput) {
   EXPECT_LT(mixer.Mix(t, 0), 60000u);  // the untrained set is unaffected
 }
 
+// The SSE2 mixer loops must compute exactly the integers of the scalar
+// reference versions, for any inputs and weights in range (including
+// saturation at the int16 limits).
+TEST(MixerTest, VectorLoopsMatchReference) {
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  const auto next = [&rng](int range) {  // uniform-ish in [-range, range]
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return static_cast<int>((rng * 0x2545F4914F6CDD1Dull) >> 33) % (2 * range + 1) - range;
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    alignas(16) int16_t inputs[kMixerWidth];
+    alignas(16) int16_t weights[kMixerWidth];
+    alignas(16) int16_t expected[kMixerWidth];
+    const int weight_range = trial % 2 ? 32767 : 4000;
+    for (int i = 0; i < kMixerWidth; ++i) {
+      inputs[i] = static_cast<int16_t>(next(kStretchLimit));
+      weights[i] = static_cast<int16_t>(trial % 5 == 0 ? (next(1) < 0 ? -32768 : 32767)
+                                                       : next(weight_range));
+      expected[i] = weights[i];
+    }
+    ASSERT_EQ(MixerDotProduct(inputs, weights), MixerDotProductReference(inputs, weights));
+    const int scaled_error = next(4095) * 3;
+    MixerTrain(inputs, weights, scaled_error);
+    MixerTrainReference(inputs, expected, scaled_error);
+    for (int i = 0; i < kMixerWidth; ++i) ASSERT_EQ(weights[i], expected[i]) << trial << " " << i;
+  }
+}
+
 // The StateMap step is computed modulo 2^32 (bit_history.h): from every
 // extreme, repeated updates must move monotonically toward the bit and
 // never wrap around.

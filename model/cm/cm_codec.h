@@ -12,14 +12,16 @@
 // hostile body cannot make it allocate more than the raw size warrants.
 //
 // Memory per Encode/Decode call (all freed on return):
-//   16 * 2^table_bits + 4 * 2^match_bits + raw size + about 2.5 MiB
+//   16 * 2^table_bits + 4 * 2^match_bits + raw size + about 2.3 MiB
+//   (about 0.1 MiB at level 1, which has no APM)
 //   table_bits = clamp(ceil_log2(raw size) + 4, 12, cap_t[level])
 //   match_bits = clamp(ceil_log2(raw size), 10, cap_m[level])
 //   cap_t = 18 18 19 19 19 20 21 22 23 (levels 1..9),
 //   cap_m = 18 18 19 19 19 20 20 21 22,
 // i.e. at most 5 MiB + raw at levels 1..2, 10 MiB + raw at levels 3..5,
-// 144 MiB + raw at level 9. Contexts: 2 direct + 4 hashed at levels 1..3,
-// + 6 at 4..6, + 10 at 7..9 (predictor.h).
+// 144 MiB + raw at level 9 (the table's mapping has 2 MiB of untouched
+// alignment slack on top). Contexts: 2 direct + 3 hashed at level 1, + 4 at
+// levels 2..3, + 5 at 4..6, + 10 at 7..9 (predictor.h).
 //
 // Thread safety: the codec object is stateless; every call builds its own
 // model, so concurrent calls on one CmCodec are safe.

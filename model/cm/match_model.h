@@ -37,7 +37,7 @@ class MatchModel {
   // Writes two mixer inputs (stretched) to out[0..1] for the next bit given
   // the partial byte c0 (leading 1 then the bits seen so far) and `bit_pos`
   // bits seen.
-  void Predict(const LogisticTables& logistic, uint32_t c0, int bit_pos, int32_t* out) {
+  void Predict(const LogisticTables& logistic, uint32_t c0, int bit_pos, int16_t* out) {
     if (length_ > 0 && ((predicted_byte_ | 0x100u) >> (8 - bit_pos)) != c0) length_ = 0;
     if (length_ == 0) {
       expected_bit_ = -1;

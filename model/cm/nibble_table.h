@@ -7,15 +7,14 @@
 // nodes 2..3 = second bit, ... nodes 8..15 = fourth bit).
 //
 // Slots are grouped four to a 64-byte, cache-line-aligned bucket. A key picks
-// its bucket from its high bits and its check byte from its low bits; a
+// its bucket from its high bits and its check byte from bits 32..39 (apart
+// from the bucket bits: at most the top 21, see cm_params.h); a
 // lookup takes the first slot whose check matches, otherwise it clears the
 // slot whose first node has seen the fewest bits and claims it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 
 #include "model/cm/bit_history.h"
 
@@ -28,19 +27,22 @@ class NibbleTable {
 
   // 2^slot_bits slots (slot_bits >= 2), zero-filled: every slot is fresh.
   explicit NibbleTable(int slot_bits);
+  ~NibbleTable();
+  NibbleTable(const NibbleTable&) = delete;
+  NibbleTable& operator=(const NibbleTable&) = delete;
 
   size_t bytes() const { return (size_t{1} << bucket_bits_) * sizeof(Bucket); }
 
   void Prefetch(uint64_t key) const { __builtin_prefetch(&buckets_[BucketIndex(key)]); }
 
   // Returns the slot for `key`: [0] is the check byte, [1..15] node states.
-  uint8_t* Find(uint64_t key) {
+  // `history` is BitHistory(), passed in to spare a guarded static per call.
+  uint8_t* Find(uint64_t key, const BitHistoryTable& history) {
     Bucket& bucket = buckets_[BucketIndex(key)];
-    const uint8_t check = static_cast<uint8_t>(key);
+    const uint8_t check = static_cast<uint8_t>(key >> 32);
     for (int i = 0; i < kSlotsPerBucket; ++i) {
       if (bucket.slots[i][0] == check) return bucket.slots[i];
     }
-    const BitHistoryTable& history = BitHistory();
     int victim = 0;
     int victim_seen = 1 << 30;
     for (int i = 0; i < kSlotsPerBucket; ++i) {
@@ -64,15 +66,12 @@ class NibbleTable {
 
   size_t BucketIndex(uint64_t key) const { return static_cast<size_t>(key >> (64 - bucket_bits_)); }
 
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-
   int bucket_bits_;
-  // calloc'ed (large blocks come from the OS as zero pages, so untouched
-  // buckets cost nothing) with one spare bucket; buckets_ is the first
-  // 64-byte boundary inside it.
-  std::unique_ptr<void, Free> memory_;
+  // Zero pages from the OS (nibble_table.cc), so untouched buckets cost
+  // nothing and no call pays for a memset; buckets_ is the first aligned
+  // boundary inside the block.
+  void* memory_;
+  size_t memory_bytes_;
   Bucket* buckets_;
 };
 

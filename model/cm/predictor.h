@@ -5,19 +5,21 @@
 // its 8 bits MSB first, call P() then Update(bit). P() returns P(bit == 1)
 // in units of 2^-16; it is deterministic given the bits updated so far.
 //
-// Inputs to the mixer, per bit (the number of hashed contexts depends on the
-// level, see HashedContexts()):
+// Inputs to the mixer, per bit (the number of hashed contexts, kHashed, is a
+// template parameter so that the per-context loops unroll; HashedContexts()
+// gives it per level):
 //  * order-0 and order-1 bit histories (direct tables),
 //  * hashed bit histories, in this order (a level uses a prefix): orders 2,
-//    3, 4, the current alphabetic word with the previous byte (levels 1..3);
-//    order 6, the current and previous word (levels 4..6); a sparse context
-//    (the 2nd and 3rd previous bytes), order 5, a sparse context (the
-//    previous byte and the 4th one back), order 8 (levels 7..9); all in one
-//    shared NibbleTable,
+//    3, 4 (level 1 stops here: 3), the current alphabetic word with the
+//    previous byte (levels 2..3: 4), the current and previous word (levels
+//    4..6: 5); order 6, a sparse context (the 2nd and 3rd previous bytes),
+//    order 5, a sparse context (the previous byte and the 4th one back),
+//    order 8 (levels 7..9: 10); all in one shared NibbleTable,
 //  * two match-model inputs.
 // Each bit history goes through its own StateMap to become a probability.
 // The mixer's weight set is selected by (match length class, partial byte
-// c0). The mix is refined by an order-1 APM and averaged with it (1:3).
+// c0). Except at level 1, the mix is refined by an order-1 APM and averaged
+// with it (1:3).
 //
 // P() and Update() run for every bit and are defined here so that they
 // inline into the coding loops.
@@ -38,51 +40,59 @@
 
 namespace lmarc::cm {
 
+inline constexpr int kMaxHashedContexts = 10;
+
+// Hashed contexts used at `level`: 3 at level 1, 4 at 2..3, 5 at 4..6, 10 at
+// 7..9 (a prefix of the list above; cm_codec.cc instantiates each).
+inline int HashedContexts(int level) {
+  return level == 1 ? 3 : (level <= 3 ? 4 : (level <= 6 ? 5 : 10));
+}
+
+template <int kHashed>
 class Predictor {
  public:
-  static constexpr int kMaxHashedContexts = 10;
+  static_assert(kHashed >= 1 && kHashed <= kMaxHashedContexts);
   static constexpr int kDirectContexts = 2;  // order 0, order 1
-  static constexpr int kMaxContexts = kDirectContexts + kMaxHashedContexts;
+  static constexpr int kContexts = kDirectContexts + kHashed;
   static constexpr int kMatchInputs = 2;
   // Every context and match input plus the bias fit one mixer row.
-  static_assert(kMaxContexts + kMatchInputs < Mixer::kWidth);
-
-  // Hashed contexts used at `level`: 4 at levels 1..3, 6 at 4..6, 10 at 7..9.
-  static int HashedContexts(int level) { return level <= 3 ? 4 : (level <= 6 ? 6 : 10); }
+  static_assert(kContexts + kMatchInputs < Mixer::kWidth);
 
   // `expected_bytes` only reserves history capacity.
   Predictor(const CmParams& params, size_t expected_bytes);
 
-  // The loops below read members into locals first: their stores (int32
-  // inputs, uint8 states) could alias members, which would force a reload
-  // of every member on each iteration.
+  // The loops below run over compile-time counts and fully unroll. Update()
+  // loads every state before it stores any: the uint8_t stores may alias
+  // any member, so a store before a load would force the load to re-read.
   uint32_t P() {
-    int32_t* const in = mixer_.inputs();
-    const int n = num_contexts_;
+    int16_t* const in = mixer_.inputs();
     const uint32_t node = node_;
     const int16_t* const stretch = logistic_.stretch;
-    for (int i = 0; i < n; ++i) in[i] = stretch[StateMapP(state_maps_[i][slot_[i][node]]) >> 4];
-    match_.Predict(logistic_, c0_, bit_pos_, in + n);
+    for (int i = 0; i < kContexts; ++i) {
+      in[i] = stretch[StateMapP(state_maps_[i][slot_[i][node]]) >> 4];
+    }
+    match_.Predict(logistic_, c0_, bit_pos_, in + kContexts);
     mixed_p_ = mixer_.Mix(logistic_, match_.LengthClass() << 8 | static_cast<int>(c0_));
+    if (!use_apm_) return mixed_p_;
     const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
     const uint32_t refined = apm_.Refine(logistic_, mixed_p_, c1 << 8 | c0_);
     return (mixed_p_ + 3 * refined + 2) >> 2;
   }
 
   void Update(int bit) {
-    const int n = num_contexts_;
     const uint32_t node = node_;
     const BitHistoryTable& history = bit_history_;
-    std::array<uint8_t*, kMaxContexts> slots = slot_;
-    for (int i = 0; i < n; ++i) {
-      uint8_t* const state = &slots[i][node];
-      const uint8_t s = *state;
-      StateMapTrain(&state_maps_[i][s], bit, kStateMapLimit);
-      *state = history.next[s][bit];
+    uint8_t* states[kContexts];
+    uint8_t s[kContexts];
+    for (int i = 0; i < kContexts; ++i) {
+      states[i] = &slot_[i][node];
+      s[i] = *states[i];
     }
+    for (int i = 0; i < kContexts; ++i) StateMapTrain(&state_maps_[i][s[i]], bit, kStateMapLimit);
+    for (int i = 0; i < kContexts; ++i) *states[i] = history.next[s[i]][bit];
     match_.Update(bit);
     mixer_.Update(bit);
-    apm_.Update(bit);
+    if (use_apm_) apm_.Update(bit);
 
     c0_ = c0_ * 2 + static_cast<uint32_t>(bit);
     node_ = node_ * 2 + static_cast<uint32_t>(bit);
@@ -92,10 +102,10 @@ class Predictor {
       c0_ = 1;
       bit_pos_ = 0;
       node_ = 1;
-      LookUpNibble();
+      LookUpHighNibble();
     } else if (bit_pos_ == 4) {
       node_ = 1;
-      LookUpNibble();
+      LookUpLowNibble();
     }
   }
 
@@ -103,10 +113,11 @@ class Predictor {
   static constexpr uint32_t kStateMapLimit = 1023;
 
   void UpdateByte(uint8_t byte);
-  void LookUpNibble();  // re-aims slot_ at the current nibble; at bit 0 and bit 4
+  // Re-aim slot_ at the current nibble: at bit 0 and at bit 4.
+  void LookUpHighNibble();
+  void LookUpLowNibble();
 
-  const int num_hashed_;    // hashed contexts in use (a prefix of the list above)
-  const int num_contexts_;  // kDirectContexts + num_hashed_
+  const bool use_apm_;
   const LogisticTables& logistic_;
   const BitHistoryTable& bit_history_;
 
@@ -127,16 +138,21 @@ class Predictor {
   std::array<uint8_t, 17 * 16> order0_{};  // [slot * 16 + node]
   std::vector<uint8_t> order1_;            // [(c1 * 17 + slot) * 16 + node]
   NibbleTable table_;
-  std::array<uint64_t, kMaxHashedContexts> context_hash_{};
-  std::array<uint8_t*, kMaxContexts> slot_{};  // direct contexts first
+  std::array<uint64_t, kHashed> context_hash_{};
+  std::array<uint8_t*, kContexts> slot_{};  // direct contexts first
   // One StateMap per context, indexed by bit-history state (StateMapP/Train).
-  std::array<std::array<uint32_t, 256>, kMaxContexts> state_maps_;
+  std::array<std::array<uint32_t, 256>, kContexts> state_maps_;
   MatchModel match_;
 
   // Mixing and refinement.
   Mixer mixer_;
-  Apm apm_;  // order 1: (c1, c0)
+  Apm apm_;  // order 1: (c1, c0); empty when !use_apm_
   uint32_t mixed_p_ = 32768;
 };
+
+extern template class Predictor<3>;
+extern template class Predictor<4>;
+extern template class Predictor<5>;
+extern template class Predictor<10>;
 
 }  // namespace lmarc::cm
