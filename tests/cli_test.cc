@@ -1,28 +1,18 @@
 // End-to-end tests of the `lmarc` executable (src/cli/main.cc): exit codes
 // (0 success, 1 failure, 2 usage), the one-line error format, -f, stdout
 // output and --help of every command.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <string>
 #include <vector>
 
 #include "tests/archive_test_util.h"
-
-extern char** environ;
+#include "tests/cli_test_util.h"
 
 namespace lmarc {
 namespace {
 
 using namespace ::lmarc::testing;  // NOLINT: test helpers
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
 
 const std::string kHello = "hello from the command line\n";
 
@@ -33,29 +23,7 @@ class CliTest : public ::testing::Test {
                              Dir("sub"), Symlink("sub/link", "../hello.txt")});
   }
 
-  // Runs lmarc with `args`, stdin from /dev/null, capturing stdout and stderr.
-  CliResult Run(const std::vector<std::string>& args) {
-    const std::string out = tmp_ / "stdout", err = tmp_ / "stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv = {const_cast<char*>(LMARC_BINARY)};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    CliResult result;
-    pid_t pid = 0;
-    int wait_status = 0;
-    if (posix_spawn(&pid, LMARC_BINARY, &actions, nullptr, argv.data(), environ) == 0 &&
-        waitpid(pid, &wait_status, 0) == pid && WIFEXITED(wait_status)) {
-      result.exit_code = WEXITSTATUS(wait_status);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    result.out = ReadFile(out);
-    result.err = ReadFile(err);
-    return result;
-  }
+  CliResult Run(const std::vector<std::string>& args) { return RunLmarc(tmp_.path(), args); }
 
   // Compresses src/ with zstd into `archive` (2+ chunks); expects success.
   void CompressSample(const std::string& archive) {

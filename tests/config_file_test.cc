@@ -2,10 +2,7 @@
 // a Boost.Program_options config file, positional inputs as repeated keys,
 // command-line values winning, flags as true/false, usage errors, and the
 // example job files in jobs/examples/.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,19 +10,12 @@
 #include <vector>
 
 #include "tests/archive_test_util.h"
-
-extern char** environ;
+#include "tests/cli_test_util.h"
 
 namespace lmarc {
 namespace {
 
 using namespace ::lmarc::testing;  // NOLINT: test helpers
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
 
 class ConfigFileTest : public ::testing::Test {
  protected:
@@ -36,29 +26,7 @@ class ConfigFileTest : public ::testing::Test {
     BuildTree(tmp_ / "extra", {File("notes.txt", "second input\n")});
   }
 
-  // Runs lmarc with `args`, stdin from /dev/null, capturing stdout and stderr.
-  CliResult Run(const std::vector<std::string>& args) {
-    const std::string out = tmp_ / "stdout", err = tmp_ / "stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv = {const_cast<char*>(LMARC_BINARY)};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    CliResult result;
-    pid_t pid = 0;
-    int wait_status = 0;
-    if (posix_spawn(&pid, LMARC_BINARY, &actions, nullptr, argv.data(), environ) == 0 &&
-        waitpid(pid, &wait_status, 0) == pid && WIFEXITED(wait_status)) {
-      result.exit_code = WEXITSTATUS(wait_status);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    result.out = ReadFile(out);
-    result.err = ReadFile(err);
-    return result;
-  }
+  CliResult Run(const std::vector<std::string>& args) { return RunLmarc(tmp_.path(), args); }
 
   // Writes `text` to a config file in the temporary directory; returns its path.
   std::string WriteConfig(const std::string& name, const std::string& text) {
