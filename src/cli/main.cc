@@ -301,7 +301,8 @@ int Fail(const Status& status) {
 int Main(int argc, char** argv) {
   if (const Status started = MpiRuntime::Start(&argc, &argv); !started.ok()) return Fail(started);
   if (argc < 2) {
-    std::cerr << kUsage;
+    if (MpiRuntime::rank() == 0) std::cerr << "lmarc: missing command\n" << kUsage;
+    MpiRuntime::Stop();
     return kExitUsage;
   }
   const std::string command = argv[1];
