@@ -99,7 +99,7 @@ TEST_F(CliTest, FailedCompressLeavesNoArchiveAndNoPartial) {
 TEST_F(CliTest, UsageErrorsExitTwo) {
   const CliResult no_command = Run({});
   EXPECT_EQ(no_command.exit_code, 2);
-  EXPECT_EQ(no_command.err.rfind("usage: lmarc", 0), 0u) << no_command.err;
+  EXPECT_EQ(no_command.err.rfind("lmarc: missing command\nusage: lmarc", 0), 0u) << no_command.err;
   const std::vector<std::vector<std::string>> usage_errors = {
       {"frobnicate"},
       {"compress", "-o", archive_},
