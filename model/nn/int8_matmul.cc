@@ -111,14 +111,19 @@ Status Int8Matmul::MultiplySigned(std::span<const int8_t> a, int m, std::span<in
 Status Int8Matmul::MultiplyScalar(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
   RETURN_IF_ERROR(CheckArguments(a, m, c));
   // Row × matrix in k order; every partial sum is bounded by 255*128*K < 2^31.
+  // Locals and __restrict: an int32 store could otherwise alias n_ (and int8_t
+  // aliases anything), which blocks vectorisation.
+  const size_t k = static_cast<size_t>(k_);
+  const size_t n = static_cast<size_t>(n_);
+  const int8_t* weights = weights_.data();
   for (size_t row = 0; row < static_cast<size_t>(m); ++row) {
-    int32_t* out = &c[row * n_];
-    std::fill(out, out + n_, 0);
-    const uint8_t* in = &a[row * k_];
-    for (int kk = 0; kk < k_; ++kk) {
+    int32_t* __restrict out = &c[row * n];
+    std::fill(out, out + n, 0);
+    const uint8_t* in = &a[row * k];
+    for (size_t kk = 0; kk < k; ++kk) {
       const int32_t activation = in[kk];
-      const int8_t* w = &weights_[static_cast<size_t>(kk) * n_];
-      for (int col = 0; col < n_; ++col) out[col] += activation * w[col];
+      const int8_t* __restrict w = weights + kk * n;
+      for (size_t col = 0; col < n; ++col) out[col] += activation * w[col];
     }
   }
   return Status::Ok();

@@ -53,11 +53,7 @@ class Int8Matmul {
   static StatusOr<Int8Matmul> Create(std::vector<int8_t> weights, int k, int n,
                                      ActivationRange range);
 
-  int k() const { return k_; }
   int n() const { return n_; }
-  ActivationRange range() const { return range_; }
-  // Column sums of W: column_sums()[j] = sum_k W[k][j].
-  std::span<const int32_t> column_sums() const { return column_sums_; }
 
   // c (row-major M×N) = a (row-major M×K) × W on the path chosen by the
   // self-test. InvalidArgument on size mismatch; Internal if an activation is
@@ -89,7 +85,7 @@ class Int8Matmul {
   StatusOr<OnednnPlan*> PlanFor(int m);
 
   std::vector<int8_t> weights_;  // row-major K×N, as given
-  std::vector<int32_t> column_sums_;
+  std::vector<int32_t> column_sums_;  // column_sums_[j] = sum_k W[k][j], for MultiplySigned
   int k_ = 0;
   int n_ = 0;
   ActivationRange range_ = ActivationRange::k0To127;

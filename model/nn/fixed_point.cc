@@ -1,0 +1,149 @@
+#include "model/nn/fixed_point.h"
+
+#include <algorithm>
+#include <string>
+
+namespace lmarc::nn {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+// ln(2) * 2^62, rounded to nearest.
+constexpr uint64_t kLn2Q62 = 3196577161300663915ull;
+constexpr Uint128 kOneQ62 = Uint128{1} << 62;
+
+// round(2^30 * exp(-x)) for x = r * ln(2) / 256, r in [0, 255]: the Taylor
+// series 1 - x + x^2/2! - ... in Q62 (x < ln 2, so terms fall below one unit
+// after ~25 steps), each term truncated, then rounded to Q30 (half up).
+uint32_t Exp2FractionEntry(int r) {
+  const Uint128 x = Uint128{static_cast<uint64_t>(r)} * kLn2Q62 / 256;
+  Uint128 term = kOneQ62;
+  Uint128 positive = 0;  // sum of even terms
+  Uint128 negative = 0;  // sum of odd terms
+  for (int k = 0; term != 0; ++k) {
+    (k % 2 == 0 ? positive : negative) += term;
+    term = term * x / (static_cast<Uint128>(k + 1) * kOneQ62);
+  }
+  const Uint128 q62 = positive - negative;
+  return static_cast<uint32_t>((q62 + (Uint128{1} << 31)) >> 32);
+}
+
+std::array<uint32_t, 256> BuildExp2FractionTable() {
+  std::array<uint32_t, 256> table{};
+  for (int r = 0; r < 256; ++r) table[r] = Exp2FractionEntry(r);
+  return table;
+}
+
+}  // namespace
+
+bool IsValid(Requantizer requantizer) {
+  return requantizer.multiplier >= 0 && requantizer.shift >= 0 && requantizer.shift <= 62;
+}
+
+int64_t RoundingShiftRight(int64_t x, int shift) {
+  if (shift == 0) return x;
+  const int64_t half = int64_t{1} << (shift - 1);
+  return x >= 0 ? (x + half) >> shift : -((-x + half) >> shift);
+}
+
+int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, int32_t hi) {
+  // |value * multiplier| <= 2^31 * (2^31 - 1) < 2^62: no int64 overflow.
+  const int64_t scaled = RoundingShiftRight(value * requantizer.multiplier, requantizer.shift);
+  return static_cast<int32_t>(std::clamp<int64_t>(scaled, lo, hi));
+}
+
+Status RequantizeToUint8(std::span<const int32_t> acc, Requantizer requantizer,
+                         uint8_t max_value, std::span<uint8_t> out) {
+  if (acc.size() != out.size() || !IsValid(requantizer)) {
+    return InvalidArgument("requantize: size mismatch or invalid requantizer");
+  }
+  for (size_t i = 0; i < acc.size(); ++i) {
+    out[i] = static_cast<uint8_t>(Requantize(acc[i], requantizer, 0, max_value));
+  }
+  return Status::Ok();
+}
+
+Status RequantizeToInt8(std::span<const int32_t> acc, Requantizer requantizer, int8_t min_value,
+                        int8_t max_value, std::span<int8_t> out) {
+  if (acc.size() != out.size() || !IsValid(requantizer) || min_value > max_value) {
+    return InvalidArgument("requantize: size mismatch, invalid requantizer or range");
+  }
+  for (size_t i = 0; i < acc.size(); ++i) {
+    out[i] = static_cast<int8_t>(Requantize(acc[i], requantizer, min_value, max_value));
+  }
+  return Status::Ok();
+}
+
+const std::array<uint32_t, 256>& Exp2FractionTable() {
+  static const std::array<uint32_t, 256> table = BuildExp2FractionTable();
+  return table;
+}
+
+Status LogitsToDistribution(std::span<const int32_t> logits, std::span<uint32_t> probabilities) {
+  const size_t n = logits.size();
+  if (n == 0 || n > kDistributionTotal || probabilities.size() != n) {
+    return InvalidArgument("softmax: " + std::to_string(n) + " logits for " +
+                           std::to_string(probabilities.size()) + " probabilities");
+  }
+  const auto first_max = std::max_element(logits.begin(), logits.end());  // first on ties
+  const int64_t max_logit = *first_max;
+  const std::array<uint32_t, 256>& table = Exp2FractionTable();
+  // weight in Q30, <= 2^30; the largest logit has weight 2^30, so
+  // 2^30 <= total <= n * 2^30 <= 2^46.
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t distance = max_logit - logits[i];  // in [0, 2^32)
+    const int64_t whole = distance >> kLogitFracBits;
+    const uint32_t weight = whole >= 31 ? 0 : table[distance & 255] >> whole;
+    probabilities[i] = weight;  // temporarily the weight
+    total += weight;
+  }
+  // Each entry gets 1, plus its floor share of the rest; weight * budget < 2^46.
+  const uint64_t budget = kDistributionTotal - n;
+  uint64_t assigned = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t share = probabilities[i] * budget / total;
+    probabilities[i] = static_cast<uint32_t>(1 + share);
+    assigned += share;
+  }
+  // 0 <= budget - assigned < n: the floors lose less than one unit per entry.
+  probabilities[static_cast<size_t>(first_max - logits.begin())] +=
+      static_cast<uint32_t>(budget - assigned);
+  return Status::Ok();
+}
+
+uint32_t IntegerSqrt(uint64_t x) {
+  // Digit-by-digit (base 4) square root: exact floor(sqrt(x)).
+  uint64_t root = 0;
+  uint64_t bit = uint64_t{1} << 62;
+  while (bit > x) bit >>= 2;
+  while (bit != 0) {
+    if (x >= root + bit) {
+      x -= root + bit;
+      root = (root >> 1) + bit;
+    } else {
+      root >>= 1;
+    }
+    bit >>= 2;
+  }
+  return static_cast<uint32_t>(root);
+}
+
+uint32_t InverseSqrtQ31(uint64_t x) {
+  // floor(sqrt(floor(y))) == floor(sqrt(y)) for real y >= 0, so this is exact.
+  return IntegerSqrt((uint64_t{1} << 62) / std::max<uint64_t>(x, 1));
+}
+
+Status ReluSquaredToUint8(std::span<const int32_t> x, Requantizer requantizer,
+                          uint8_t max_value, std::span<uint8_t> out) {
+  if (x.size() != out.size() || !IsValid(requantizer)) {
+    return InvalidArgument("relu squared: size mismatch or invalid requantizer");
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    const int64_t r = std::clamp<int32_t>(x[i], 0, 32767);
+    out[i] = static_cast<uint8_t>(Requantize(r * r, requantizer, 0, max_value));
+  }
+  return Status::Ok();
+}
+
+}  // namespace lmarc::nn
