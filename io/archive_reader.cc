@@ -156,14 +156,10 @@ Status ArchiveReader::ReadRecord(uint64_t chunk, std::vector<uint8_t>* record) {
 Status ArchiveReader::DecodeRecord(uint64_t chunk, const std::vector<uint8_t>& record,
                                    std::vector<uint8_t>* raw) const {
   ++chunks_decoded_;
-  return ChunkError(chunk, DecodeChunkRecord(*registry_, chunk, chunks_[chunk], record, raw));
+  // ReadRecord checked the record: only decode and check the raw bytes.
+  return ChunkError(chunk, DecodeCheckedRecord(*registry_, chunks_[chunk], record, raw));
 }
 
-Status ArchiveReader::DecodeChunk(uint64_t chunk, std::vector<uint8_t>* raw) {
-  std::vector<uint8_t> record;
-  RETURN_IF_ERROR(ReadRecord(chunk, &record));
-  return DecodeRecord(chunk, record, raw);
-}
 
 std::pair<uint64_t, uint64_t> ArchiveReader::ChunksForRange(uint64_t offset,
                                                             uint64_t length) const {

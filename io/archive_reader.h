@@ -37,11 +37,9 @@ class ArchiveReader {
 
   // Reads chunk `chunk`'s record and checks it against the table.
   Status ReadRecord(uint64_t chunk, std::vector<uint8_t>* record);
-  // Decodes a record fetched by ReadRecord; verifies the raw checksum.
+  // Decodes a record fetched (and checked) by ReadRecord; verifies the raw checksum.
   Status DecodeRecord(uint64_t chunk, const std::vector<uint8_t>& record,
                       std::vector<uint8_t>* raw) const;
-  // ReadRecord + DecodeRecord.
-  Status DecodeChunk(uint64_t chunk, std::vector<uint8_t>* raw);
 
   // Number of chunk decodes performed (tests assert that extraction only
   // decodes the chunks it needs).

@@ -87,6 +87,11 @@ Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const 
 Status DecodeChunkRecord(const CodecRegistry& registry, uint64_t chunk_id, const ChunkRow& row,
                          std::span<const uint8_t> record, std::vector<uint8_t>* raw) {
   RETURN_IF_ERROR(CheckChunkRecord(chunk_id, row, record));
+  return DecodeCheckedRecord(registry, row, record, raw);
+}
+
+Status DecodeCheckedRecord(const CodecRegistry& registry, const ChunkRow& row,
+                           std::span<const uint8_t> record, std::vector<uint8_t>* raw) {
   const Codec* codec = registry.Find(static_cast<CodecId>(row.codec));
   if (codec == nullptr) return Unsupported("unknown codec id " + std::to_string(row.codec));
   raw->resize(row.raw_size);

@@ -62,4 +62,9 @@ Status DecodeChunkRecord(const CodecRegistry& registry, uint64_t chunk_id, const
 // The payload checks of DecodeChunkRecord without decoding (verify --quick).
 Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const uint8_t> record);
 
+// The decoding half of DecodeChunkRecord, for a record that already passed
+// CheckChunkRecord (the payload checksum is not computed a second time).
+Status DecodeCheckedRecord(const CodecRegistry& registry, const ChunkRow& row,
+                           std::span<const uint8_t> record, std::vector<uint8_t>* raw);
+
 }  // namespace lmarc

@@ -1,13 +1,13 @@
 #include "mpi/parallel_compress.h"
 
 #include <map>
-#include <mutex>
 
 #include "io/archive_writer.h"
 #include "io/chunk_record.h"
 #include "io/chunk_source.h"
 #include "io/tree_scanner.h"
 #include "model/codecs.h"
+#include "mpi/borrowed.h"
 #include "mpi/runtime.h"
 #include "mpi/task_farm.h"
 #include "src/checksum.h"
@@ -74,22 +74,13 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
   }
 
   std::vector<SourceReader> readers(options.threads);
-  std::mutex readers_mutex;
-  std::vector<bool> reader_busy(options.threads, false);
+  // Each compute thread borrows a reader so large files stay open.
+  Borrowed<SourceReader> borrowed_readers(&readers);
   const TaskFunction compress_chunk = [&](uint64_t chunk) -> StatusOr<std::vector<uint8_t>> {
-    // Each compute thread borrows a reader so large files stay open.
-    size_t slot = 0;
-    {
-      std::lock_guard<std::mutex> lock(readers_mutex);
-      while (reader_busy[slot]) ++slot;
-      reader_busy[slot] = true;
-    }
     std::vector<uint8_t> raw;
-    Status status = source.ReadChunk(chunk, options.ignore_changed, &readers[slot], &raw);
-    {
-      std::lock_guard<std::mutex> lock(readers_mutex);
-      reader_busy[slot] = false;
-    }
+    const Status status = borrowed_readers.With([&](SourceReader& reader) {
+      return source.ReadChunk(chunk, options.ignore_changed, &reader, &raw);
+    });
     if (!status.ok()) return status.WithContext("chunk " + std::to_string(chunk));
     auto encoded = EncodeChunk(*codec, stored, options.level, chunk, raw);
     if (!encoded.ok()) return encoded.status().WithContext("chunk " + std::to_string(chunk));

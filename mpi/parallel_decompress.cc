@@ -13,6 +13,7 @@
 #include "io/archive_reader.h"
 #include "io/tree_restorer.h"
 #include "model/codecs.h"
+#include "mpi/borrowed.h"
 #include "mpi/runtime.h"
 #include "mpi/task_farm.h"
 
@@ -65,31 +66,6 @@ TaskFarmOptions FarmOptions(uint64_t tasks, int threads) {
   farm.master_computes = MasterShouldCompute(MpiRuntime::size());
   return farm;
 }
-
-// A pool of objects that are not thread-safe, one borrowed per compute task.
-template <typename T>
-class Borrowed {
- public:
-  explicit Borrowed(std::vector<T>* items) : items_(items), busy_(items->size(), false) {}
-  template <typename F>
-  auto With(F&& use) {
-    size_t slot = 0;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      while (busy_[slot]) ++slot;
-      busy_[slot] = true;
-    }
-    auto result = use((*items_)[slot]);
-    std::lock_guard<std::mutex> lock(mutex_);
-    busy_[slot] = false;
-    return result;
-  }
-
- private:
-  std::vector<T>* items_;
-  std::vector<bool> busy_;
-  std::mutex mutex_;
-};
 
 // Output of an extraction on rank 0: stdout, or FILE written as
 // FILE.partial and renamed by Commit, so a failed extraction leaves no

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "io/h5_handle.h"
 #include "src/checksum.h"
 
 namespace {
@@ -41,19 +42,38 @@ void Fill(uint64_t i, std::vector<uint8_t>* out) {
   for (uint64_t j = 0; j < n; ++j) (*out)[old + j] = static_cast<uint8_t>(i * 131 + j * 7 + (j >> 9));
 }
 
+// An archive-like file holding an empty extendible /payload of 1 MiB chunks
+// (serial sec2 driver, or MPI-IO for every rank when `collective`).
+struct PayloadFile {
+  lmarc::H5Id file;
+  lmarc::H5Id dataset;
+};
+
+PayloadFile CreatePayloadFile(const std::string& path, bool collective) {
+  lmarc::H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (collective) H5Pset_fapl_mpio(fapl.get(), MPI_COMM_WORLD, MPI_INFO_NULL);
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
+  PayloadFile out;
+  out.file = lmarc::H5Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  const hsize_t dims[1] = {0}, max_dims[1] = {H5S_UNLIMITED}, chunk[1] = {1 << 20};
+  lmarc::H5Id space(H5Screate_simple(1, dims, max_dims), H5Sclose);
+  lmarc::H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 1, chunk);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  // Parallel HDF5 requires early allocation for collective writes.
+  if (collective) H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  out.dataset = lmarc::H5Id(H5Dcreate2(out.file.get(), "payload", H5T_STD_U8LE, space.get(), H5P_DEFAULT,
+                                       dcpl.get(), H5P_DEFAULT),
+                            H5Dclose);
+  return out;
+}
+
 double RankZeroWriter(const std::string& path, uint64_t records) {
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
   if (rank_ == 0) {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
-    hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {1 << 20};
-    hid_t space = H5Screate_simple(1, dims, maxd);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 1, chunk);
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-    hid_t ds = H5Dcreate2(file, "payload", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    const PayloadFile payload = CreatePayloadFile(path, /*collective=*/false);
+    const hid_t ds = payload.dataset.get();
     uint64_t written = 0;
     std::vector<uint8_t> rec;
     for (uint64_t i = 0; i < records; ++i) {
@@ -76,7 +96,6 @@ double RankZeroWriter(const std::string& path, uint64_t records) {
       H5Sclose(fs);
       written += rec.size();
     }
-    H5Dclose(ds); H5Pclose(dcpl); H5Sclose(space); H5Fclose(file); H5Pclose(fapl);
   } else {
     std::vector<uint8_t> rec;
     for (uint64_t i = rank_; i < records; i += size_) {
@@ -92,19 +111,12 @@ double RankZeroWriter(const std::string& path, uint64_t records) {
 double Collective(const std::string& path, uint64_t records, uint64_t window) {
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
-  H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
-  hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {1 << 20};
-  hid_t space = H5Screate_simple(1, dims, maxd);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_chunk(dcpl, 1, chunk);
-  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-  H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
-  hid_t ds = H5Dcreate2(file, "payload", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  {
+  const PayloadFile payload = CreatePayloadFile(path, /*collective=*/true);
+  const hid_t ds = payload.dataset.get();
+  lmarc::H5Id transfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE);
+  const hid_t dxpl = transfer.get();
   uint64_t written = 0;
   for (uint64_t first = 0; first < records; first += window) {
     const uint64_t last = std::min(records, first + window);
@@ -142,7 +154,7 @@ double Collective(const std::string& path, uint64_t records, uint64_t window) {
     H5Sclose(fs);
     written = end;
   }
-  H5Pclose(dxpl); H5Dclose(ds); H5Pclose(dcpl); H5Sclose(space); H5Fclose(file); H5Pclose(fapl);
+  }  // every rank closes the file (collectively) here
   MPI_Barrier(MPI_COMM_WORLD);
   return MPI_Wtime() - start;
 }

@@ -69,7 +69,6 @@ void ProgressMeter::Print(bool final_line) {
                HumanBytes(done_bytes_).c_str(), HumanBytes(total_bytes_).c_str(), mb_per_s, eta,
                final_line ? "\n" : "");
   std::fflush(stderr);
-  printed_ = true;
 }
 
 }  // namespace lmarc

@@ -37,7 +37,6 @@ class ProgressMeter {
   uint64_t done_bytes_ = 0;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_print_;
-  bool printed_ = false;
 };
 
 // "4.00 MiB"-style human size (binary units).
