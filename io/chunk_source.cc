@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "src/byte_order.h"
+#include "src/byte_reader.h"
 #include "src/progress.h"
 
 namespace lmarc {
@@ -13,29 +14,15 @@ void AppendString(const std::string& s, std::vector<uint8_t>* out) {
   out->insert(out->end(), s.begin(), s.end());
 }
 
-// Bounds-checked reader over serialised bytes.
-class ByteCursor {
- public:
-  explicit ByteCursor(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-  bool ok() const { return ok_; }
-  uint64_t U64() { return Take(8) ? LoadLe64(bytes_.data() + pos_ - 8) : 0; }
-  uint32_t U32() { return Take(4) ? LoadLe32(bytes_.data() + pos_ - 4) : 0; }
-  std::string String() {
-    const uint32_t size = U32();
-    if (!Take(size)) return {};
-    return std::string(reinterpret_cast<const char*>(bytes_.data() + pos_ - size), size);
-  }
-
- private:
-  bool Take(uint64_t n) {
-    if (!ok_ || n > bytes_.size() - pos_) return ok_ = false;
-    pos_ += n;
-    return true;
-  }
-  std::span<const uint8_t> bytes_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
+// Reads a string written by AppendString.
+Status ReadString(ByteReader& in, std::string_view field, std::string* out) {
+  uint32_t size = 0;
+  RETURN_IF_ERROR(in.U32(field, &size));
+  const uint8_t* chars = nullptr;
+  RETURN_IF_ERROR(in.Bytes(size, field, &chars));
+  out->assign(reinterpret_cast<const char*>(chars), size);
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -106,35 +93,41 @@ std::vector<uint8_t> SerializeTree(const ScannedTree& tree) {
 }
 
 StatusOr<ScannedTree> DeserializeTree(std::span<const uint8_t> bytes) {
-  ByteCursor in(bytes);
+  ByteReader in(bytes, "serialised tree");
   ScannedTree tree;
-  const uint64_t count = in.U64();
+  uint64_t count = 0;
+  RETURN_IF_ERROR(in.U64("entry count", &count));
   if (count > bytes.size()) return Internal("serialised tree: bad entry count");
   tree.entries.resize(count);
   tree.sources.resize(count);
-  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+  for (uint64_t i = 0; i < count; ++i) {
     FileEntry& e = tree.entries[i];
     SourceStamp& s = tree.sources[i];
-    e.path = in.String();
-    e.kind = static_cast<EntryKind>(in.U32());
-    e.mode = in.U32();
-    e.uid = in.U32();
-    e.gid = in.U32();
-    e.mtime_sec = static_cast<int64_t>(in.U64());
-    e.mtime_nsec = in.U32();
-    e.size = in.U64();
-    e.stream_offset = in.U64();
-    e.link_target = in.String();
-    s.source_path = in.String();
-    s.device = in.U64();
-    s.inode = in.U64();
-    s.size = in.U64();
-    s.mtime_sec = static_cast<int64_t>(in.U64());
-    s.mtime_nsec = in.U32();
-    s.ctime_sec = static_cast<int64_t>(in.U64());
-    s.ctime_nsec = in.U32();
+    uint32_t kind = 0;
+    uint64_t mtime = 0, source_mtime = 0, source_ctime = 0;
+    RETURN_IF_ERROR(ReadString(in, "path", &e.path));
+    RETURN_IF_ERROR(in.U32("kind", &kind));
+    RETURN_IF_ERROR(in.U32("mode", &e.mode));
+    RETURN_IF_ERROR(in.U32("uid", &e.uid));
+    RETURN_IF_ERROR(in.U32("gid", &e.gid));
+    RETURN_IF_ERROR(in.U64("mtime", &mtime));
+    RETURN_IF_ERROR(in.U32("mtime ns", &e.mtime_nsec));
+    RETURN_IF_ERROR(in.U64("size", &e.size));
+    RETURN_IF_ERROR(in.U64("stream offset", &e.stream_offset));
+    RETURN_IF_ERROR(ReadString(in, "link target", &e.link_target));
+    RETURN_IF_ERROR(ReadString(in, "source path", &s.source_path));
+    RETURN_IF_ERROR(in.U64("device", &s.device));
+    RETURN_IF_ERROR(in.U64("inode", &s.inode));
+    RETURN_IF_ERROR(in.U64("source size", &s.size));
+    RETURN_IF_ERROR(in.U64("source mtime", &source_mtime));
+    RETURN_IF_ERROR(in.U32("source mtime ns", &s.mtime_nsec));
+    RETURN_IF_ERROR(in.U64("source ctime", &source_ctime));
+    RETURN_IF_ERROR(in.U32("source ctime ns", &s.ctime_nsec));
+    e.kind = static_cast<EntryKind>(kind);
+    e.mtime_sec = static_cast<int64_t>(mtime);
+    s.mtime_sec = static_cast<int64_t>(source_mtime);
+    s.ctime_sec = static_cast<int64_t>(source_ctime);
   }
-  if (!in.ok()) return Internal("serialised tree is truncated");
   return tree;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "src/byte_order.h"
+#include "src/byte_reader.h"
 #include "src/sha256.h"
 
 namespace lmarc::nn {
@@ -30,54 +31,6 @@ bool IsValidDType(uint8_t value) {
 
 bool IsValidNameChar(char c) { return c >= 0x21 && c <= 0x7e; }
 
-// Sequential little-endian reader over the untrusted file; every read is
-// bounds-checked first and names the field for the "truncated" error.
-class FieldReader {
- public:
-  explicit FieldReader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-
-  size_t position() const { return position_; }
-
-  [[nodiscard]] Status Bytes(size_t count, std::string_view field, const uint8_t** out) {
-    if (count > bytes_.size() - position_) {
-      return Corrupt("weight file truncated: " + std::string(field) + " needs bytes [" +
-                     std::to_string(position_) + ", " + std::to_string(position_ + count) +
-                     ") but the file has " + std::to_string(bytes_.size()) + " bytes");
-    }
-    *out = bytes_.data() + position_;
-    position_ += count;
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U8(std::string_view field, uint8_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(1, field, &p));
-    *out = *p;
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U16(std::string_view field, uint16_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(2, field, &p));
-    *out = LoadLe16(p);
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U32(std::string_view field, uint32_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(4, field, &p));
-    *out = LoadLe32(p);
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U64(std::string_view field, uint64_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(8, field, &p));
-    *out = LoadLe64(p);
-    return Status::Ok();
-  }
-
- private:
-  std::span<const uint8_t> bytes_;
-  size_t position_ = 0;  // invariant: position_ <= bytes_.size()
-};
-
 // A table entry as read, before its data is copied out of the file.
 struct TableEntry {
   Tensor tensor;  // data still empty
@@ -93,7 +46,7 @@ std::string DimsText(const std::vector<uint32_t>& dims) {
   return text;
 }
 
-[[nodiscard]] Status ReadName(FieldReader& reader, std::string* name) {
+[[nodiscard]] Status ReadName(ByteReader& reader, std::string* name) {
   uint16_t length = 0;
   RETURN_IF_ERROR(reader.U16("tensor name length", &length));
   if (length == 0 || length > kMaxTensorNameLength) {
@@ -115,7 +68,7 @@ std::string DimsText(const std::vector<uint32_t>& dims) {
 // Reads one table entry and checks everything that does not depend on other
 // entries: name, dtype, rank, dims, requantiser, dims product vs data size,
 // alignment and bounds of the data within the file.
-[[nodiscard]] Status ReadEntry(FieldReader& reader, uint64_t file_size, TableEntry* entry) {
+[[nodiscard]] Status ReadEntry(ByteReader& reader, uint64_t file_size, TableEntry* entry) {
   Tensor& tensor = entry->tensor;
   RETURN_IF_ERROR(ReadName(reader, &tensor.name));
   const std::string context = TensorContext(tensor.name);
@@ -303,7 +256,7 @@ StatusOr<WeightFile> LoadWeightFile(std::span<const uint8_t> bytes,
     return InvalidArgument("model id '" + std::string(expected_id) +
                            "' is not 64 lower-case hex digits");
   }
-  FieldReader reader(bytes);
+  ByteReader reader(bytes, "weight file");
   const uint8_t* magic = nullptr;
   RETURN_IF_ERROR(reader.Bytes(kMagicSize, "magic", &magic));
   if (std::memcmp(magic, kWeightFileMagic, kMagicSize) != 0) {
