@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "src/byte_order.h"
 #include "src/status.h"
 
 namespace lmarc {
@@ -31,32 +30,23 @@ class ByteReader {
     position_ += count;
     return Status::Ok();
   }
-  [[nodiscard]] Status U8(std::string_view field, uint8_t* out) {
+  [[nodiscard]] Status U8(std::string_view field, uint8_t* out) { return Little(field, out); }
+  [[nodiscard]] Status U16(std::string_view field, uint16_t* out) { return Little(field, out); }
+  [[nodiscard]] Status U32(std::string_view field, uint32_t* out) { return Little(field, out); }
+  [[nodiscard]] Status U64(std::string_view field, uint64_t* out) { return Little(field, out); }
+
+ private:
+  // Reads an unsigned little-endian integer of sizeof(T) bytes.
+  template <typename T>
+  [[nodiscard]] Status Little(std::string_view field, T* out) {
     const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(1, field, &p));
-    *out = *p;
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U16(std::string_view field, uint16_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(2, field, &p));
-    *out = LoadLe16(p);
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U32(std::string_view field, uint32_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(4, field, &p));
-    *out = LoadLe32(p);
-    return Status::Ok();
-  }
-  [[nodiscard]] Status U64(std::string_view field, uint64_t* out) {
-    const uint8_t* p = nullptr;
-    RETURN_IF_ERROR(Bytes(8, field, &p));
-    *out = LoadLe64(p);
+    RETURN_IF_ERROR(Bytes(sizeof(T), field, &p));
+    uint64_t value = 0;
+    for (size_t i = sizeof(T); i-- > 0;) value = value << 8 | p[i];
+    *out = static_cast<T>(value);
     return Status::Ok();
   }
 
- private:
   std::span<const uint8_t> bytes_;
   std::string_view what_;
   size_t position_ = 0;  // invariant: position_ <= bytes_.size()
