@@ -36,19 +36,24 @@ std::vector<BenchMethod> PeerCatalogue() {
 }
 
 // "lmarc-cm-5" → method running `lmarc compress --codec cm --level 5`;
-// nullopt when `name` is not an lmarc method name.
+// "lmarc-nn-5-ablation" → the nn codec at level 5 without its transformer
+// (`--model none`); nullopt when `name` is not an lmarc method name.
 std::optional<BenchMethod> ParseLmarcMethod(const std::string& name) {
   std::vector<std::string> compress_args = {"compress", "{in}", "-o", "{out}"};
   if (name == "lmarc-stored") {
     compress_args.insert(compress_args.end(), {"--codec", "stored"});
   } else {
     bool parsed = false;
-    for (const std::string codec : {"cm", "zstd"}) {
+    const std::string ablation = "-ablation";
+    const bool is_ablation = name.starts_with("lmarc-nn-") && name.ends_with(ablation);
+    const std::string base = is_ablation ? name.substr(0, name.size() - ablation.size()) : name;
+    for (const std::string codec : {"nn", "cm", "zstd"}) {
       const std::string prefix = "lmarc-" + codec + "-";
-      if (name.size() == prefix.size() + 1 && name.starts_with(prefix) && name.back() >= '1' &&
-          name.back() <= '9') {
+      if (base.size() == prefix.size() + 1 && base.starts_with(prefix) && base.back() >= '1' &&
+          base.back() <= '9') {
         compress_args.insert(compress_args.end(),
-                             {"--codec", codec, "--level", std::string(1, name.back())});
+                             {"--codec", codec, "--level", std::string(1, base.back())});
+        if (is_ablation) compress_args.insert(compress_args.end(), {"--model", "none"});
         parsed = true;
       }
     }
@@ -136,7 +141,7 @@ StatusOr<MethodSelection> SelectMethods(const std::vector<std::string>& names,
       std::vector<std::string> peer_names;
       for (const BenchMethod& known : peers) peer_names.push_back(known.name);
       return InvalidArgument("unknown bench method '" + name +
-                             "' (known: lmarc-cm-1..9, lmarc-zstd-1..9, lmarc-stored, " +
+                             "' (known: lmarc-nn-1..9, lmarc-nn-1..9-ablation, lmarc-cm-1..9, lmarc-zstd-1..9, lmarc-stored, " +
                              JoinNames(peer_names) + ")");
     }
     std::optional<std::string> executable = FindExecutableOnPath(peer->tool);

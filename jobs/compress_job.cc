@@ -20,10 +20,7 @@ Status ValidateOptions(const CompressOptions& options) {
   if (options.threads < 1 || options.threads > 1024) {
     return InvalidArgument("--threads must be between 1 and 1024");
   }
-  if (BuiltinCodecs().FindByName(options.codec) == nullptr) {
-    return InvalidArgument("unknown codec '" + options.codec + "' (cm, zstd, stored)");
-  }
-  return Status::Ok();
+  return MakeEncodingCodec(options.codec, options.model).status();
 }
 
 }  // namespace

@@ -214,7 +214,7 @@ Status ValidateOptions(const ScalingOptions& options) {
     return InvalidArgument("scaling: --mode must be strong, weak or both");
   }
   if (BuiltinCodecs().FindByName(options.codec) == nullptr) {
-    return InvalidArgument("scaling: unknown codec '" + options.codec + "' (cm, zstd, stored)");
+    return InvalidArgument("scaling: unknown codec '" + options.codec + "' (nn, cm, zstd, stored)");
   }
   if (options.level < kMinLevel || options.level > kMaxLevel) {
     return InvalidArgument("scaling: --level must be between 1 and 9");

@@ -43,6 +43,14 @@ std::string CodecsAttribute(const std::vector<ChunkRow>& rows) {
   return text;
 }
 
+// The encoding codec's model, when any chunk kept that codec's body.
+std::string ModelsAttribute(const std::vector<ChunkRow>& rows, const Codec& codec) {
+  for (const ChunkRow& row : rows) {
+    if (row.codec == static_cast<uint16_t>(codec.id())) return std::string(codec.model_id());
+  }
+  return "";
+}
+
 // Rank 0 scans and sends the tree to every rank; all plan identically.
 StatusOr<ChunkSource> ScanAndShare(const CompressOptions& options) {
   std::vector<uint8_t> bytes;
@@ -61,8 +69,8 @@ StatusOr<ChunkSource> ScanAndShare(const CompressOptions& options) {
 }  // namespace
 
 Status ParallelCompress(const CompressOptions& options, CompressSummary* summary) {
-  const Codec* codec = BuiltinCodecs().FindByName(options.codec);
-  if (codec == nullptr) return InvalidArgument("unknown codec '" + options.codec + "'");
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Codec> codec,
+                   MakeEncodingCodec(options.codec, options.model));
   const Codec& stored = *BuiltinCodecs().Find(CodecId::kStored);
   ASSIGN_OR_RETURN(const ChunkSource source, ScanAndShare(options));
 
@@ -108,6 +116,7 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
     progress.Finish();
     ArchiveAttributes attributes;
     attributes.codecs = CodecsAttribute(rows);
+    attributes.models = ModelsAttribute(rows, *codec);
     attributes.chunk_size = options.chunk_size;
     RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
     summary->entries = source.tree.entries.size();

@@ -22,6 +22,7 @@ struct CompressOptions {
   uint64_t chunk_size = kDefaultChunkSize;  // bytes; format-relevant
   int level = kDefaultLevel;                // format-relevant
   std::string codec = "cm";                 // format-relevant
+  std::string model;                        // nn only: "" = default, "none" or a model id; format-relevant
   bool overwrite = false;                   // -f
   bool follow_symlinks = false;
   bool ignore_changed = false;  // a file changing while read is a warning, not an error

@@ -24,6 +24,8 @@ enum class CodecId : uint16_t {
   kStored = 0,
   kZstd = 1,
   kCm = 2,
+  kNn = 3,     // model/nn: transformer mixed with cm (docs/nn.md)
+  kArray = 4,  // model/array: typed numeric arrays
 };
 
 // Compression effort, 1 (fastest) .. 9 (best). Codecs map it to their own
@@ -40,6 +42,9 @@ class Codec {
   virtual std::string_view name() const = 0;
   // Version of the codec's body format; recorded in the archive attributes.
   virtual uint32_t version() const = 0;
+  // The model Encode uses (64 hex digits), recorded in the archive's
+  // `models` attribute; empty for codecs without a model.
+  virtual std::string_view model_id() const { return {}; }
 
   // Appends the encoded body of `raw` to `*body`.
   [[nodiscard]] virtual Status Encode(std::span<const uint8_t> raw, int level,

@@ -176,17 +176,5 @@ TEST(FixedPointTest, InverseSqrtIsFloorAndWithinOneUnit) {
   }
 }
 
-TEST(FixedPointTest, ReluSquaredSaturates) {
-  const std::vector<int32_t> x = {-5, 0, 3, 10, 20, 100000};
-  std::vector<uint8_t> out(x.size());
-  ASSERT_TRUE(ReluSquaredToUint8(x, Requantizer{1, 0}, 255, out).ok());
-  EXPECT_EQ(out, (std::vector<uint8_t>{0, 0, 9, 100, 255, 255}));
-  ASSERT_TRUE(ReluSquaredToUint8(x, Requantizer{1, 23}, 127, out).ok());
-  EXPECT_EQ(out, (std::vector<uint8_t>{0, 0, 0, 0, 0, 127}));  // 32767^2 / 2^23 = 127.99
-  ASSERT_TRUE(ReluSquaredToUint8(x, Requantizer{1, 3}, 255, out).ok());
-  EXPECT_EQ(out, (std::vector<uint8_t>{0, 0, 1, 13, 50, 255}));  // 9/8, 100/8=12.5, 400/8
-  EXPECT_FALSE(ReluSquaredToUint8(x, Requantizer{1, 70}, 255, out).ok());
-}
-
 }  // namespace
 }  // namespace lmarc::nn

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/nn/kernel_selftest.h"
+#include "tests/isa_cap_util.h"
 
 namespace lmarc::nn {
 namespace {
@@ -186,15 +187,7 @@ uint64_t WorkloadHash(bool onednn) {
 constexpr uint64_t kWorkloadHash = 0xC4E935ECC4618588ull;
 
 TEST(Int8MatmulTest, EveryIsaCapReproducesTheScalarHash) {
-  if (const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA"); cap != nullptr) {
-    const std::string name = cap;
-    dnnl::cpu_isa expected = dnnl::cpu_isa::all;
-    if (name == "SSE41") expected = dnnl::cpu_isa::sse41;
-    if (name == "AVX2") expected = dnnl::cpu_isa::avx2;
-    if (name == "AVX512_CORE") expected = dnnl::cpu_isa::avx512_core;
-    ASSERT_NE(expected, dnnl::cpu_isa::all) << "unknown cap " << name;
-    EXPECT_EQ(dnnl::get_effective_cpu_isa(), expected) << "ONEDNN_MAX_CPU_ISA=" << name;
-  }
+  ExpectIsaCapTookEffect();
   std::printf("effective oneDNN ISA: 0x%x\n",
               static_cast<unsigned>(dnnl::get_effective_cpu_isa()));
   const uint64_t scalar_hash = WorkloadHash(false);

@@ -265,14 +265,14 @@ TEST_F(ReadModelFileTest, SearchesModelPathInOrderThenInstallDir) {
   const std::string id(64, 'c');
   ::setenv("LMARC_MODEL_PATH", (Dir("a") + "::" + Dir("b") + ":").c_str(), 1);
   Put("install", id, "from install");
-  EXPECT_EQ(AsString(ReadModelFile(id, Dir("install"))), "from install");
+  EXPECT_EQ(AsString(ReadModelFile(id, std::vector<std::string>{Dir("install")})), "from install");
   Put("b", id, "from b");
-  EXPECT_EQ(AsString(ReadModelFile(id, Dir("install"))), "from b");
+  EXPECT_EQ(AsString(ReadModelFile(id, std::vector<std::string>{Dir("install")})), "from b");
   Put("a", id, "from a");
-  EXPECT_EQ(AsString(ReadModelFile(id, Dir("install"))), "from a");
+  EXPECT_EQ(AsString(ReadModelFile(id, std::vector<std::string>{Dir("install")})), "from a");
 
   const std::string other(64, 'd');
-  const auto missing = ReadModelFile(other, Dir("install"));
+  const auto missing = ReadModelFile(other, std::vector<std::string>{Dir("install")});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(missing.status().message(), "model " + other + " not found (searched: " + Dir("a") +
@@ -283,15 +283,15 @@ TEST_F(ReadModelFileTest, WithoutModelPathOnlyInstallDir) {
   ::unsetenv("LMARC_MODEL_PATH");
   const std::string id(64, 'e');
   Put("a", id, "from a");
-  EXPECT_EQ(ReadModelFile(id, Dir("install")).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadModelFile(id, "").status().message(),
+  EXPECT_EQ(ReadModelFile(id, std::vector<std::string>{Dir("install")}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadModelFile(id, std::vector<std::string>{}).status().message(),
             "model " + id + " not found (searched: no directories)");
   Put("install", id, "from install");
-  EXPECT_EQ(AsString(ReadModelFile(id, Dir("install"))), "from install");
+  EXPECT_EQ(AsString(ReadModelFile(id, std::vector<std::string>{Dir("install")})), "from install");
 }
 
 TEST_F(ReadModelFileTest, RejectsMalformedId) {
-  EXPECT_EQ(ReadModelFile("../../etc/passwd", Dir("install")).status().code(),
+  EXPECT_EQ(ReadModelFile("../../etc/passwd", std::vector<std::string>{Dir("install")}).status().code(),
             StatusCode::kInvalidArgument);
 }
 

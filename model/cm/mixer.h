@@ -9,7 +9,7 @@
 // |x| <= 2047); weights are int16 in Q13 (8192 = 1.0, so |w| < 4.0); errors
 // are 12-bit ((bit << 12) - p16 / 16).
 //
-// Both hot loops are exact integer arithmetic on 16 int16 lanes: the SSE2
+// Both hot loops are exact integer arithmetic on 24 int16 lanes: the SSE2
 // versions (pmaddwd, pmulhw, paddsw; SSE2 is baseline on x86-64, so no
 // dispatch) compute the same integers as the scalar reference versions,
 // which are used elsewhere and which cm_tables_test compares them against.
@@ -27,8 +27,10 @@
 
 namespace lmarc::cm {
 
-// Inputs per bit including the bias: two 8-lane int16 vectors. Unused ones stay 0.
-inline constexpr int kMixerWidth = 16;
+// Inputs per bit including the bias: three 8-lane int16 vectors. Unused ones
+// stay 0 and never change a dot product or a weight.
+inline constexpr int kMixerWidth = 24;
+inline constexpr int kMixerVectors = kMixerWidth / 8;
 // Weight scale: 1.0 = 2^kMixerWeightShift.
 inline constexpr int kMixerWeightShift = 13;
 
@@ -38,7 +40,7 @@ inline int ClampStretch(int x) {
 }
 
 // sum(inputs[i] * weights[i]) >> kMixerWeightShift, clamped to the stretch
-// range. Exact: each |product| <= 2047 * 32768 < 2^26, so the sum of 16 fits
+// range. Exact: each |product| <= 2047 * 32768 < 2^26, so the sum of 24 fits
 // an int32 in any order.
 inline int MixerDotProductReference(const int16_t* inputs, const int16_t* weights) {
   int32_t sum = 0;
@@ -61,8 +63,10 @@ inline void MixerTrainReference(const int16_t* inputs, int16_t* weights, int sca
 inline int MixerDotProduct(const int16_t* inputs, const int16_t* weights) {
   const __m128i* in = reinterpret_cast<const __m128i*>(inputs);
   const __m128i* w = reinterpret_cast<const __m128i*>(weights);
-  __m128i sum = _mm_add_epi32(_mm_madd_epi16(_mm_loadu_si128(in), _mm_loadu_si128(w)),
-                              _mm_madd_epi16(_mm_loadu_si128(in + 1), _mm_loadu_si128(w + 1)));
+  __m128i sum = _mm_madd_epi16(_mm_loadu_si128(in), _mm_loadu_si128(w));
+  for (int v = 1; v < kMixerVectors; ++v) {
+    sum = _mm_add_epi32(sum, _mm_madd_epi16(_mm_loadu_si128(in + v), _mm_loadu_si128(w + v)));
+  }
   sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(1, 0, 3, 2)));
   sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(2, 3, 0, 1)));
   return ClampStretch(_mm_cvtsi128_si32(sum) >> kMixerWeightShift);
@@ -73,7 +77,7 @@ inline void MixerTrain(const int16_t* inputs, int16_t* weights, int scaled_error
   __m128i* w = reinterpret_cast<__m128i*>(weights);
   const __m128i e = _mm_set1_epi16(static_cast<int16_t>(scaled_error));
   const __m128i one = _mm_set1_epi16(1);
-  for (int v = 0; v < 2; ++v) {
+  for (int v = 0; v < kMixerVectors; ++v) {
     const __m128i x2 = _mm_slli_epi16(_mm_loadu_si128(in + v), 1);
     const __m128i delta = _mm_srai_epi16(_mm_add_epi16(_mm_mulhi_epi16(x2, e), one), 1);
     _mm_storeu_si128(w + v, _mm_adds_epi16(_mm_loadu_si128(w + v), delta));

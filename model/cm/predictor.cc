@@ -31,81 +31,100 @@ constexpr int kMixerSets = 5 * 256;
 
 }  // namespace
 
-template <int kHashed>
-Predictor<kHashed>::Predictor(const CmParams& params, size_t expected_bytes)
+template <int kHashed, int kExternal>
+Predictor<kHashed, kExternal>::Predictor(const CmParams& params, size_t expected_bytes)
     : use_apm_(params.level > 1),
       logistic_(Logistic()),
       bit_history_(BitHistory()),
+      lane_(params.match_bits),
       order1_(256 * 17 * 16, 0),
       table_(params.table_bits),
-      match_(params.match_bits),
-      mixer_(kContexts + kMatchInputs, kMixerSets),
+      mixer_(kInputs, kMixerSets),
       apm_(logistic_, use_apm_ ? 256 * 256 : 0, 6) {
-  history_.reserve(expected_bytes);
   for (auto& map : state_maps_) {
     for (int s = 0; s < 256; ++s) map[static_cast<size_t>(s)] = StateMap::InitialEntry(s);
   }
+  StartLane(expected_bytes);
+}
+
+template <int kHashed, int kExternal>
+typename Predictor<kHashed, kExternal>::Lane Predictor<kHashed, kExternal>::NewLane(
+    int match_bits, size_t expected_bytes) {
+  Lane lane(match_bits);
+  ExchangeLane(&lane);
+  StartLane(expected_bytes);
+  ExchangeLane(&lane);
+  return lane;
+}
+
+template <int kHashed, int kExternal>
+void Predictor<kHashed, kExternal>::StartLane(size_t expected_bytes) {
+  lane_.history.reserve(expected_bytes);
   // Contexts before the first byte: all hashes of the empty history.
-  for (int i = 0; i < kHashed; ++i) context_hash_[i] = ContextHash(0, i);
+  for (int i = 0; i < kHashed; ++i) lane_.context_hash[i] = ContextHash(0, i);
   LookUpHighNibble();
 }
 
-template <int kHashed>
-void Predictor<kHashed>::LookUpHighNibble() {
-  for (int i = 0; i < kHashed; ++i) table_.Prefetch(context_hash_[i]);
-  slot_[0] = &order0_[0];
-  slot_[1] = &order1_[(recent_ & 0xFF) * 17 * 16];
+template <int kHashed, int kExternal>
+void Predictor<kHashed, kExternal>::LookUpHighNibble() {
+  for (int i = 0; i < kHashed; ++i) table_.Prefetch(lane_.context_hash[i]);
+  lane_.slot[0] = &order0_[0];
+  lane_.slot[1] = &order1_[(lane_.recent & 0xFF) * 17 * 16];
   for (int i = 0; i < kHashed; ++i) {
-    slot_[kDirectContexts + i] = table_.Find(context_hash_[i], bit_history_);
+    lane_.slot[kDirectContexts + i] = table_.Find(lane_.context_hash[i], bit_history_);
   }
 }
 
-template <int kHashed>
-void Predictor<kHashed>::LookUpLowNibble() {
+template <int kHashed, int kExternal>
+void Predictor<kHashed, kExternal>::LookUpLowNibble() {
   uint64_t keys[kHashed];
   for (int i = 0; i < kHashed; ++i) {
-    keys[i] = LowNibbleKey(context_hash_[i], c0_);
+    keys[i] = LowNibbleKey(lane_.context_hash[i], lane_.c0);
     table_.Prefetch(keys[i]);
   }
-  const size_t direct_slot = c0_ - 15;  // c0_ is 16..31 at bit 4
-  slot_[0] = &order0_[direct_slot * 16];
-  slot_[1] = &order1_[((recent_ & 0xFF) * 17 + direct_slot) * 16];
-  for (int i = 0; i < kHashed; ++i) slot_[kDirectContexts + i] = table_.Find(keys[i], bit_history_);
+  const size_t direct_slot = lane_.c0 - 15;  // lane_.c0 is 16..31 at bit 4
+  lane_.slot[0] = &order0_[direct_slot * 16];
+  lane_.slot[1] = &order1_[((lane_.recent & 0xFF) * 17 + direct_slot) * 16];
+  for (int i = 0; i < kHashed; ++i) lane_.slot[kDirectContexts + i] = table_.Find(keys[i], bit_history_);
 }
 
-template <int kHashed>
-void Predictor<kHashed>::UpdateByte(uint8_t byte) {
-  history_.push_back(byte);
-  recent_ = recent_ << 8 | byte;
+template <int kHashed, int kExternal>
+void Predictor<kHashed, kExternal>::UpdateByte(uint8_t byte) {
+  lane_.history.push_back(byte);
+  lane_.recent = lane_.recent << 8 | byte;
   if (IsWordByte(byte)) {
     const uint64_t lower = (byte >= 'A' && byte <= 'Z') ? byte + 32u : byte;
-    word_ = (word_ + lower + 1) * 0x100000001B3ull;
-  } else if (word_ != 0) {
-    prev_word_ = word_;
-    word_ = 0;
+    lane_.word = (lane_.word + lower + 1) * 0x100000001B3ull;
+  } else if (lane_.word != 0) {
+    lane_.prev_word = lane_.word;
+    lane_.word = 0;
   }
-  match_.UpdateByte(history_, recent_);
+  lane_.match.UpdateByte(lane_.history, lane_.recent);
 
   // The order of this list is the order of the contexts (predictor.h); the
   // unused tail is dead code the compiler drops.
   const uint64_t values[kMaxHashedContexts] = {
-      recent_ & 0xFFFF,
-      recent_ & 0xFFFFFF,
-      recent_ & 0xFFFFFFFF,
-      word_ ^ (recent_ & 0xFF) << 56,
-      word_ + prev_word_ * 0x2545F4914F6CDD1Dull,
-      recent_ & 0xFFFFFFFFFFFF,
-      recent_ & 0xFFFF00,
-      recent_ & 0xFFFFFFFFFF,
-      recent_ & 0xFF0000FF,
-      recent_,
+      lane_.recent & 0xFFFF,
+      lane_.recent & 0xFFFFFF,
+      lane_.recent & 0xFFFFFFFF,
+      lane_.word ^ (lane_.recent & 0xFF) << 56,
+      lane_.word + lane_.prev_word * 0x2545F4914F6CDD1Dull,
+      lane_.recent & 0xFFFFFFFFFFFF,
+      lane_.recent & 0xFFFF00,
+      lane_.recent & 0xFFFFFFFFFF,
+      lane_.recent & 0xFF0000FF,
+      lane_.recent,
   };
-  for (int i = 0; i < kHashed; ++i) context_hash_[i] = ContextHash(values[i], i);
+  for (int i = 0; i < kHashed; ++i) lane_.context_hash[i] = ContextHash(values[i], i);
 }
 
 template class Predictor<3>;
 template class Predictor<4>;
 template class Predictor<5>;
 template class Predictor<10>;
+template class Predictor<3, 2>;
+template class Predictor<4, 2>;
+template class Predictor<5, 2>;
+template class Predictor<10, 2>;
 
 }  // namespace lmarc::cm

@@ -28,6 +28,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "model/cm/apm.h"
@@ -48,63 +49,103 @@ inline int HashedContexts(int level) {
   return level == 1 ? 3 : (level <= 3 ? 4 : (level <= 6 ? 5 : 10));
 }
 
-template <int kHashed>
+// kExternal: mixer inputs the caller supplies per bit (the nn codec's
+// transformer inputs; 0 for cm).
+template <int kHashed, int kExternal = 0>
 class Predictor {
  public:
   static_assert(kHashed >= 1 && kHashed <= kMaxHashedContexts);
   static constexpr int kDirectContexts = 2;  // order 0, order 1
   static constexpr int kContexts = kDirectContexts + kHashed;
   static constexpr int kMatchInputs = 2;
-  // Every context and match input plus the bias fit one mixer row.
-  static_assert(kContexts + kMatchInputs < Mixer::kWidth);
+  static constexpr int kInputs = kContexts + kMatchInputs + kExternal;
+  // Every input plus the bias fit one mixer row.
+  static_assert(kInputs < Mixer::kWidth);
 
-  // `expected_bytes` only reserves history capacity.
+  // Everything that follows one byte sequence: the bits and bytes seen, the
+  // context hashes and slots, the match model. The shared tables (context
+  // table, StateMaps, mixer, APM) learn from every lane. At a byte boundary
+  // a caller may exchange the active lane with another (ExchangeLane) to
+  // code several sequences interleaved byte by byte; the order of the
+  // exchanges is part of the bitstream.
+  struct Lane {
+    explicit Lane(int match_bits) : match(match_bits) {}
+
+    uint32_t c0 = 1;      // partial byte: a leading 1 then the bits seen (1..255)
+    int bit_pos = 0;      // bits of the current byte seen, 0..7
+    uint32_t node = 1;    // node within the current nibble's tree, 1..15
+    uint64_t recent = 0;  // last 8 bytes, newest in the low byte
+    std::vector<uint8_t> history;
+    uint64_t word = 0;       // hash of the current alphabetic word (0: none)
+    uint64_t prev_word = 0;  // hash of the word before it
+    std::array<uint64_t, kHashed> context_hash{};
+    // Every context's states are nibble slots of 16 bytes ([0] unused or the
+    // check byte, [node] the state of tree node 1..15), so the state coded
+    // next is always slot[i][node]; direct contexts first.
+    std::array<uint8_t*, kContexts> slot{};
+    MatchModel match;
+  };
+
+  // The predictor starts with one active lane whose match model has
+  // params.match_bits; `expected_bytes` only reserves its history capacity.
   Predictor(const CmParams& params, size_t expected_bytes);
+
+  // A lane at the start of a sequence (to be made active by ExchangeLane).
+  // Creating one looks up its first contexts in the shared table, so the
+  // order of creation is part of the bitstream too.
+  Lane NewLane(int match_bits, size_t expected_bytes);
+
+  // Swaps the active lane with *other. Only at a byte boundary.
+  void ExchangeLane(Lane* other) { std::swap(lane_, *other); }
+
+  // The caller's kExternal inputs for the next P() (stretched values within
+  // +-kStretchLimit), written before each P().
+  int16_t* external_inputs() { return mixer_.inputs() + kContexts + kMatchInputs; }
 
   // The loops below run over compile-time counts and fully unroll. Update()
   // loads every state before it stores any: the uint8_t stores may alias
   // any member, so a store before a load would force the load to re-read.
   uint32_t P() {
     int16_t* const in = mixer_.inputs();
-    const uint32_t node = node_;
+    const uint32_t node = lane_.node;
     const int16_t* const stretch = logistic_.stretch;
     for (int i = 0; i < kContexts; ++i) {
-      in[i] = stretch[StateMapP(state_maps_[i][slot_[i][node]]) >> 4];
+      in[i] = stretch[StateMapP(state_maps_[i][lane_.slot[i][node]]) >> 4];
     }
-    match_.Predict(logistic_, c0_, bit_pos_, in + kContexts);
-    mixed_p_ = mixer_.Mix(logistic_, match_.LengthClass() << 8 | static_cast<int>(c0_));
+    lane_.match.Predict(logistic_, lane_.c0, lane_.bit_pos, in + kContexts);
+    mixed_p_ = mixer_.Mix(logistic_, lane_.match.LengthClass() << 8 | static_cast<int>(lane_.c0));
     if (!use_apm_) return mixed_p_;
-    const uint32_t c1 = static_cast<uint32_t>(recent_ & 0xFF);
-    const uint32_t refined = apm_.Refine(logistic_, mixed_p_, c1 << 8 | c0_);
+    const uint32_t c1 = static_cast<uint32_t>(lane_.recent & 0xFF);
+    const uint32_t refined = apm_.Refine(logistic_, mixed_p_, c1 << 8 | lane_.c0);
     return (mixed_p_ + 3 * refined + 2) >> 2;
   }
 
   void Update(int bit) {
-    const uint32_t node = node_;
+    const uint32_t node = lane_.node;
     const BitHistoryTable& history = bit_history_;
     uint8_t* states[kContexts];
     uint8_t s[kContexts];
     for (int i = 0; i < kContexts; ++i) {
-      states[i] = &slot_[i][node];
+      states[i] = &lane_.slot[i][node];
       s[i] = *states[i];
     }
     for (int i = 0; i < kContexts; ++i) StateMapTrain(&state_maps_[i][s[i]], bit, kStateMapLimit);
     for (int i = 0; i < kContexts; ++i) *states[i] = history.next[s[i]][bit];
-    match_.Update(bit);
+    lane_.match.Update(bit);
     mixer_.Update(bit);
     if (use_apm_) apm_.Update(bit);
 
-    c0_ = c0_ * 2 + static_cast<uint32_t>(bit);
-    node_ = node_ * 2 + static_cast<uint32_t>(bit);
-    ++bit_pos_;
-    if (bit_pos_ == 8) {
-      UpdateByte(static_cast<uint8_t>(c0_ & 0xFF));
-      c0_ = 1;
-      bit_pos_ = 0;
-      node_ = 1;
+    lane_.c0 = lane_.c0 * 2 + static_cast<uint32_t>(bit);
+    lane_.node = lane_.node * 2 + static_cast<uint32_t>(bit);
+    ++lane_.bit_pos;
+    if (lane_.bit_pos == 8) {
+      UpdateByte(static_cast<uint8_t>(lane_.c0 & 0xFF));
+      lane_.c0 = 1;
+      lane_.bit_pos = 0;
+      lane_.node = 1;
       LookUpHighNibble();
-    } else if (bit_pos_ == 4) {
-      node_ = 1;
+    } else if (lane_.bit_pos == 4) {
+      lane_.node = 1;
       LookUpLowNibble();
     }
   }
@@ -113,7 +154,9 @@ class Predictor {
   static constexpr uint32_t kStateMapLimit = 1023;
 
   void UpdateByte(uint8_t byte);
-  // Re-aim slot_ at the current nibble: at bit 0 and at bit 4.
+  // Prepares the fresh active lane: history capacity, empty-history contexts.
+  void StartLane(size_t expected_bytes);
+  // Re-aim lane_.slot at the current nibble: at bit 0 and at bit 4.
   void LookUpHighNibble();
   void LookUpLowNibble();
 
@@ -121,28 +164,15 @@ class Predictor {
   const LogisticTables& logistic_;
   const BitHistoryTable& bit_history_;
 
-  // Bits and bytes seen.
-  uint32_t c0_ = 1;      // partial byte: a leading 1 then the bits seen (1..255)
-  int bit_pos_ = 0;      // bits of the current byte seen, 0..7
-  uint32_t node_ = 1;    // node within the current nibble's tree, 1..15
-  uint64_t recent_ = 0;  // last 8 bytes, newest in the low byte
-  std::vector<uint8_t> history_;
-  uint64_t word_ = 0;       // hash of the current alphabetic word (0: none)
-  uint64_t prev_word_ = 0;  // hash of the word before it
+  Lane lane_;  // the active lane
 
-  // Context models.
-  // Every context's states are nibble slots of 16 bytes ([0] unused or the
-  // check byte, [node] the state of tree node 1..15), so the state coded next
-  // is always slot_[i][node_]. Direct slots: 17 per byte context, slot 0 for
-  // the high nibble and slot 1 + h for the low nibble after high nibble h.
+  // Context models. Direct slots: 17 per byte context, slot 0 for the high
+  // nibble and slot 1 + h for the low nibble after high nibble h.
   std::array<uint8_t, 17 * 16> order0_{};  // [slot * 16 + node]
   std::vector<uint8_t> order1_;            // [(c1 * 17 + slot) * 16 + node]
   NibbleTable table_;
-  std::array<uint64_t, kHashed> context_hash_{};
-  std::array<uint8_t*, kContexts> slot_{};  // direct contexts first
   // One StateMap per context, indexed by bit-history state (StateMapP/Train).
   std::array<std::array<uint32_t, 256>, kContexts> state_maps_;
-  MatchModel match_;
 
   // Mixing and refinement.
   Mixer mixer_;
@@ -154,5 +184,9 @@ extern template class Predictor<3>;
 extern template class Predictor<4>;
 extern template class Predictor<5>;
 extern template class Predictor<10>;
+extern template class Predictor<3, 2>;
+extern template class Predictor<4, 2>;
+extern template class Predictor<5, 2>;
+extern template class Predictor<10, 2>;
 
 }  // namespace lmarc::cm

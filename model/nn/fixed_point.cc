@@ -40,18 +40,6 @@ bool IsValid(Requantizer requantizer) {
   return requantizer.multiplier >= 0 && requantizer.shift >= 0 && requantizer.shift <= 62;
 }
 
-int64_t RoundingShiftRight(int64_t x, int shift) {
-  if (shift == 0) return x;
-  const int64_t half = int64_t{1} << (shift - 1);
-  return x >= 0 ? (x + half) >> shift : -((-x + half) >> shift);
-}
-
-int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, int32_t hi) {
-  // |value * multiplier| <= 2^31 * (2^31 - 1) < 2^62: no int64 overflow.
-  const int64_t scaled = RoundingShiftRight(value * requantizer.multiplier, requantizer.shift);
-  return static_cast<int32_t>(std::clamp<int64_t>(scaled, lo, hi));
-}
-
 Status RequantizeToUint8(std::span<const int32_t> acc, Requantizer requantizer,
                          uint8_t max_value, std::span<uint8_t> out) {
   if (acc.size() != out.size() || !IsValid(requantizer)) {
@@ -132,18 +120,6 @@ uint32_t IntegerSqrt(uint64_t x) {
 uint32_t InverseSqrtQ31(uint64_t x) {
   // floor(sqrt(floor(y))) == floor(sqrt(y)) for real y >= 0, so this is exact.
   return IntegerSqrt((uint64_t{1} << 62) / std::max<uint64_t>(x, 1));
-}
-
-Status ReluSquaredToUint8(std::span<const int32_t> x, Requantizer requantizer,
-                          uint8_t max_value, std::span<uint8_t> out) {
-  if (x.size() != out.size() || !IsValid(requantizer)) {
-    return InvalidArgument("relu squared: size mismatch or invalid requantizer");
-  }
-  for (size_t i = 0; i < x.size(); ++i) {
-    const int64_t r = std::clamp<int32_t>(x[i], 0, 32767);
-    out[i] = static_cast<uint8_t>(Requantize(r * r, requantizer, 0, max_value));
-  }
-  return Status::Ok();
 }
 
 }  // namespace lmarc::nn

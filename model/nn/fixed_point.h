@@ -1,6 +1,6 @@
 // Portable fixed-point kernels around the int8 matmul: requantisation,
 // logits → coder distribution (integer softmax), integer inverse square root
-// (for RMSNorm) and ReLU². Integer arithmetic only, bit-identical everywhere;
+// (for RMSNorm). Integer arithmetic only, bit-identical everywhere;
 // the exact definitions are in docs/model.md, "Integer kernels".
 #pragma once
 
@@ -25,11 +25,19 @@ bool IsValid(Requantizer requantizer);
 
 // x / 2^shift rounded to nearest, ties away from zero; shift in [0, 62],
 // |x| <= 2^62.
-int64_t RoundingShiftRight(int64_t x, int shift);
+inline int64_t RoundingShiftRight(int64_t x, int shift) {
+  if (shift == 0) return x;
+  const int64_t half = int64_t{1} << (shift - 1);
+  return x >= 0 ? (x + half) >> shift : -((-x + half) >> shift);
+}
 
 // RoundingShiftRight(value * multiplier, shift) clamped to [lo, hi].
 // Precondition: IsValid(requantizer), |value| <= 2^31, lo <= hi.
-int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, int32_t hi);
+inline int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, int32_t hi) {
+  // |value * multiplier| <= 2^31 * (2^31 - 1) < 2^62: no int64 overflow.
+  const int64_t scaled = RoundingShiftRight(value * requantizer.multiplier, requantizer.shift);
+  return static_cast<int32_t>(scaled < lo ? lo : (scaled > hi ? hi : scaled));
+}
 
 // out[i] = Requantize(acc[i], requantizer, 0, max_value): u8 activations for
 // the next matmul (max_value 127 or 255, see ActivationRange).
@@ -73,12 +81,5 @@ uint32_t IntegerSqrt(uint64_t x);
 // x = 0 is treated as x = 1. Result in [1, 2^31] for x <= 2^62, 0 above
 // (RMSNorm callers keep the mean square far below 2^62).
 uint32_t InverseSqrtQ31(uint64_t x);
-
-// --- Activation -------------------------------------------------------------
-
-// out[i] = Requantize(r*r, requantizer, 0, max_value) with r = x[i] clamped to
-// [0, 32767] (ReLU, then saturation so r*r < 2^30).
-[[nodiscard]] Status ReluSquaredToUint8(std::span<const int32_t> x, Requantizer requantizer,
-                                        uint8_t max_value, std::span<uint8_t> out);
 
 }  // namespace lmarc::nn

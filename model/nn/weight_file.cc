@@ -319,7 +319,7 @@ StatusOr<WeightFile> LoadWeightFile(std::span<const uint8_t> bytes,
 }
 
 StatusOr<std::vector<uint8_t>> ReadModelFile(std::string_view model_id,
-                                             std::string_view install_dir) {
+                                             std::span<const std::string> default_dirs) {
   if (!IsWellFormedModelId(model_id)) {
     return InvalidArgument("model id '" + std::string(model_id) +
                            "' is not 64 lower-case hex digits");
@@ -335,7 +335,9 @@ StatusOr<std::vector<uint8_t>> ReadModelFile(std::string_view model_id,
       remaining.remove_prefix(colon + 1);
     }
   }
-  if (!install_dir.empty()) dirs.emplace_back(install_dir);
+  for (const std::string& dir : default_dirs) {
+    if (!dir.empty()) dirs.push_back(dir);
+  }
 
   const std::string file_name = std::string(model_id) + std::string(kModelFileSuffix);
   for (const std::string& dir : dirs) {

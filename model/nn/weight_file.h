@@ -106,12 +106,12 @@ inline constexpr uint64_t kMaxWeightFileBytes = uint64_t{1} << 30;
 
 // Reads "<model_id>.lmnn" from the first directory that has it, searching
 // the colon-separated directories of $LMARC_MODEL_PATH (empty entries
-// skipped) in order, then `install_dir` (skipped when empty). The bytes are
+// skipped) in order, then `default_dirs` (empty entries skipped). The bytes are
 // not validated; pass them to LoadWeightFile with the same id.
 // NotFound "model <id> not found (searched: d1, d2, ...)" when no directory
 // has the file; IoError if a found file cannot be read; ResourceLimit above
 // kMaxWeightFileBytes; InvalidArgument for a malformed id.
 StatusOr<std::vector<uint8_t>> ReadModelFile(std::string_view model_id,
-                                             std::string_view install_dir);
+                                             std::span<const std::string> default_dirs);
 
 }  // namespace lmarc::nn

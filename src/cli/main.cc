@@ -138,7 +138,8 @@ Status Compress(const std::vector<std::string>& args) {
       "force,f", "overwrite an existing archive")(
       "chunk-size", po::value(&chunk_size)->default_value(chunk_size), "chunk size (B, KiB, MiB, GiB)")(
       "level,l", po::value(&o.level)->default_value(o.level), "compression level 1 (fast) .. 9 (best)")(
-      "codec", po::value(&o.codec)->default_value(o.codec), "codec: cm, zstd or stored")(
+      "codec", po::value(&o.codec)->default_value(o.codec), "codec: nn, cm, zstd or stored")(
+      "model", po::value(&o.model), "nn model: a model id, or none (no transformer); default: the shipped model")(
       "threads,T", po::value(&o.threads)->default_value(o.threads), "compression threads per rank")(
       "follow-symlinks", "archive what symlinks point to instead of the links")(
       "ignore-changed", "warn instead of failing when a file changes while it is read");
@@ -256,7 +257,7 @@ Status Scaling(const std::vector<std::string>& args) {
   po::options_description opts("scaling options");
   opts.add_options()("ranks", po::value(&ranks)->default_value(ranks), "rank counts, e.g. 1,2,4")(
       "mode", po::value(&o.mode)->default_value(o.mode), "strong, weak or both")(
-      "codec", po::value(&o.codec)->default_value(o.codec), "codec: cm, zstd or stored")(
+      "codec", po::value(&o.codec)->default_value(o.codec), "codec: nn, cm, zstd or stored")(
       "level,l", po::value(&o.level)->default_value(o.level), "compression level 1 .. 9")(
       "chunk-size", po::value(&chunk_size)->default_value(chunk_size), "chunk size (B, KiB, MiB, GiB)")(
       "runs", po::value(&o.runs)->default_value(o.runs), "timed runs per measurement (median)")(

@@ -1,7 +1,8 @@
-// cm_bench: developer benchmark for the cm codec.
+// codec_bench: developer benchmark for one codec.
 //
-//   cm_bench [-l LEVEL] FILE...
-// Compresses each file as one chunk, decodes it, verifies the round trip and
+//   codec_bench [-c CODEC] [-l LEVEL] [-m MODEL_ID|none] FILE...
+// (CODEC defaults to cm; -m picks the nn codec's model.) Compresses each
+// file as one chunk, decodes it, verifies the round trip and
 // prints compressed size, bits per byte and encode/decode speed (MB/s of
 // thread CPU time), then
 // the totals. Exit status 1 on any failure.
@@ -14,7 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "model/cm/cm_codec.h"
+#include "model/codecs.h"
+#include "model/nn/nn_codec.h"
 
 namespace {
 
@@ -30,16 +32,28 @@ double CpuSeconds() {
 
 int main(int argc, char** argv) {
   int level = lmarc::kDefaultLevel;
+  std::string codec_name = "cm";
+  std::string model;
   std::vector<std::string> paths;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-l" && i + 1 < argc) {
       level = std::atoi(argv[++i]);
+    } else if (arg == "-c" && i + 1 < argc) {
+      codec_name = argv[++i];
+    } else if (arg == "-m" && i + 1 < argc) {
+      model = argv[++i];
     } else {
       paths.push_back(arg);
     }
   }
-  const lmarc::CmCodec codec;
+  const lmarc::NnCodec chosen_model(model);
+  const lmarc::Codec* found = model.empty() ? lmarc::BuiltinCodecs().FindByName(codec_name) : &chosen_model;
+  if (found == nullptr) {
+    std::fprintf(stderr, "unknown codec %s\n", codec_name.c_str());
+    return 1;
+  }
+  const lmarc::Codec& codec = *found;
   size_t total_raw = 0, total_body = 0;
   double total_encode = 0, total_decode = 0;
   for (const std::string& path : paths) {
@@ -76,7 +90,7 @@ int main(int argc, char** argv) {
     total_encode += encode_s;
     total_decode += decode_s;
   }
-  std::printf("TOTAL level %d: %zu -> %zu  enc %.2f MB/s  dec %.2f MB/s\n", level, total_raw,
+  std::printf("TOTAL %s level %d: %zu -> %zu  enc %.2f MB/s  dec %.2f MB/s\n", std::string(codec.name()).c_str(), level, total_raw,
               total_body, total_raw / 1e6 / total_encode, total_raw / 1e6 / total_decode);
   return 0;
 }
