@@ -8,7 +8,7 @@
 
 namespace lmarc {
 
-// Adds every codec implemented under model/ (currently `cm`) to *registry.
+// Adds every codec implemented under model/ (cm, nn, array) to *registry.
 void RegisterModelCodecs(CodecRegistry* registry);
 
 }  // namespace lmarc

@@ -1,0 +1,232 @@
+#include "model/array/array_codec.h"
+
+#include <string>
+
+#include "model/array/predictor.h"
+#include "model/array/residual_coder.h"
+#include "model/array/value_map.h"
+#include "model/array/value_table.h"
+#include "src/arith_coder.h"
+#include "src/byte_order.h"
+#include "src/byte_reader.h"
+
+namespace lmarc {
+namespace {
+
+using array::ArrayLayout;
+using array::Geometry;
+using array::PredictorSpec;
+
+enum class Transform : uint8_t { kValues = 0, kValueTable = 1 };
+
+template <typename U>
+constexpr U kAllOnes = static_cast<U>(~U{0});
+
+// Elements on which the encoder estimates each predictor's cost: 16 Ki at
+// level 1, doubling per level (whole arrays of up to 4 Mi elements at 9).
+uint64_t SampleElements(int level) { return uint64_t{1} << (13 + level); }
+
+// Levels >= 2 mix four length models; level 1 uses one (about twice as fast).
+bool MixedModel(int level) { return level >= 2; }
+
+// The table is tried only when at most this fraction of the values is distinct.
+constexpr uint64_t kTableMaxDistinctFraction = 2;  // 1/2
+
+// Encoder's choices, all recorded in the body header.
+template <typename U>
+struct Plan {
+  Transform transform = Transform::kValues;
+  std::vector<U> table;       // kValueTable: the sorted distinct values
+  uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
+  PredictorSpec predictor;
+};
+
+// Codes values[0, geometry.size()) in order. Encoding: `values` holds the
+// ordered integers (left unchanged). Decoding: `values` receives them. One
+// loop for both sides keeps them in lockstep. `max_value` bounds the values
+// (2^W - 1, or the table size - 1 for ranks): the residual coder's value
+// context looks at the top bits of that range.
+template <typename U, typename Bits>
+[[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
+                                bool mix, U max_value, U* values) {
+  array::RowPredictor predictor(geometry, spec);
+  array::ResidualCoder<U> coder(geometry, mix, max_value);
+  const uint64_t row_length = geometry.row_length();
+  for (uint64_t row = 0; row < geometry.rows(); ++row) {
+    predictor.StartRow(row);
+    coder.StartRow(row);
+    const uint64_t base = row * row_length;
+    for (uint64_t x = 0; x < row_length; ++x) {
+      const uint64_t index = base + x;
+      const U prediction = predictor.Predict(values, index, x);
+      const U residual =
+          coder.Code(bits, index, x, prediction, static_cast<U>(values[index] - prediction));
+      values[index] = static_cast<U>(prediction + residual);
+    }
+    // A decoder past the end of its input only produces garbage: stop.
+    if (bits.overrun()) return Corrupt("array: body ended before all elements were decoded");
+    if (coder.corrupt()) return Corrupt("array: impossible residual in the body");
+  }
+  return Status::Ok();
+}
+
+template <typename U>
+Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) {
+  const uint64_t sample = SampleElements(level);
+  Plan<U> plan;
+  uint64_t direct_bits = 0;
+  plan.predictor = array::ChoosePredictor(values->data(), geometry, sample, &direct_bits);
+
+  std::vector<U> table = array::SortedDistinct(values->data(), values->size());
+  if (table.size() > values->size() / kTableMaxDistinctFraction) return plan;
+  std::vector<U> ranks = *values;
+  array::ToRanks(table, ranks.data(), ranks.size());
+  uint64_t rank_bits = 0, table_bits = 0;
+  const PredictorSpec rank_predictor =
+      array::ChoosePredictor(ranks.data(), geometry, sample, &rank_bits);
+  const Geometry table_geometry({table.size()});
+  const PredictorSpec table_predictor =
+      array::ChoosePredictor(table.data(), table_geometry, sample, &table_bits);
+  if (rank_bits + table_bits < direct_bits) {
+    plan.transform = Transform::kValueTable;
+    plan.table = std::move(table);
+    plan.table_order = static_cast<uint8_t>(table_predictor.order(0));
+    plan.predictor = rank_predictor;
+    *values = std::move(ranks);
+  }
+  return plan;
+}
+
+template <typename U>
+Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
+                 std::vector<uint8_t>* body) {
+  const Geometry geometry(layout.shape);
+  std::vector<U> values(geometry.size());
+  array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
+  Plan<U> plan = ChoosePlan(&values, geometry, level);
+
+  body->push_back(static_cast<uint8_t>(plan.transform));
+  if (plan.transform == Transform::kValueTable) {
+    array::AppendVarint(plan.table.size(), body);
+    body->push_back(plan.table_order);
+  }
+  AppendLe16(plan.predictor.orders, body);
+
+  ArithEncoder encoder(body);
+  array::EncodingBits bits(&encoder);
+  const bool mix = MixedModel(level);
+  if (plan.transform == Transform::kValueTable) {
+    RETURN_IF_ERROR(CodeValues(bits, Geometry({plan.table.size()}),
+                               PredictorSpec{plan.table_order}, mix, kAllOnes<U>,
+                               plan.table.data()));
+  }
+  const U max_value = plan.transform == Transform::kValueTable
+                          ? static_cast<U>(plan.table.size() - 1)
+                          : kAllOnes<U>;
+  RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, mix, max_value, values.data()));
+  encoder.Finish();
+  return Status::Ok();
+}
+
+template <typename U>
+Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const ArrayLayout& layout,
+                   int level, std::span<uint8_t> raw) {
+  const Geometry geometry(layout.shape);
+  const uint64_t elements = geometry.size();
+  uint8_t transform = 0;
+  RETURN_IF_ERROR(reader->U8("transform", &transform));
+  if (transform > static_cast<uint8_t>(Transform::kValueTable)) {
+    return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
+  }
+  uint64_t table_size = 0;
+  uint8_t table_order = 0;
+  if (transform == static_cast<uint8_t>(Transform::kValueTable)) {
+    RETURN_IF_ERROR(array::ReadVarint(reader, "value table size", &table_size));
+    // At most 2^W distinct W-bit values, and never more than elements.
+    if (table_size < 1 || table_size > elements || table_size - 1 > kAllOnes<U>) {
+      return Corrupt("array: value table size " + std::to_string(table_size) +
+                     " is impossible for " + std::to_string(elements) + " elements");
+    }
+    RETURN_IF_ERROR(reader->U8("table predictor order", &table_order));
+  }
+  PredictorSpec spec;
+  RETURN_IF_ERROR(reader->U16("predictor orders", &spec.orders));
+  RETURN_IF_ERROR(array::ValidatePredictorSpec(spec, geometry));
+
+  ArithDecoder decoder(body.subspan(reader->position()));
+  array::DecodingBits bits(&decoder);
+  const bool mix = MixedModel(level);
+  std::vector<U> table;
+  if (table_size > 0) {
+    const Geometry table_geometry({table_size});
+    const PredictorSpec table_spec{table_order};
+    RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
+    table.resize(table_size);
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, mix, kAllOnes<U>, table.data()));
+    RETURN_IF_ERROR(array::ValidateTable(table));
+  }
+  std::vector<U> values(elements);
+  const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : kAllOnes<U>;
+  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, mix, max_value, values.data()));
+  if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
+  array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ArrayCodec::Encode(std::span<const uint8_t> raw, int level,
+                          std::vector<uint8_t>* body) const {
+  ArrayLayout bytes;
+  bytes.shape = {raw.size()};
+  return EncodeArray(raw, bytes, level, body);
+}
+
+Status ArrayCodec::EncodeArray(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
+                               std::vector<uint8_t>* body) const {
+  if (level < kMinLevel || level > kMaxLevel) {
+    return InvalidArgument("array: level " + std::to_string(level) + " is outside 1..9");
+  }
+  RETURN_IF_ERROR(array::ValidateLayout(layout, raw.size()));
+  body->push_back(kFormatVersion);
+  body->push_back(static_cast<uint8_t>(level));
+  array::AppendLayoutRecord(layout, body);
+  if (raw.empty()) return Status::Ok();
+  switch (array::ElementBytes(layout.dtype)) {
+    case 1: return EncodeTyped<uint8_t>(raw, layout, level, body);
+    case 2: return EncodeTyped<uint16_t>(raw, layout, level, body);
+    case 4: return EncodeTyped<uint32_t>(raw, layout, level, body);
+    default: return EncodeTyped<uint64_t>(raw, layout, level, body);
+  }
+}
+
+Status ArrayCodec::Decode(std::span<const uint8_t> body, std::span<uint8_t> raw) const {
+  ByteReader reader(body, "array body");
+  uint8_t version = 0, level = 0;
+  RETURN_IF_ERROR(reader.U8("format version", &version));
+  if (version != kFormatVersion) {
+    return Unsupported("array: body format version " + std::to_string(version) + " is unknown");
+  }
+  RETURN_IF_ERROR(reader.U8("level", &level));
+  if (level < kMinLevel || level > kMaxLevel) {
+    return Corrupt("array: level " + std::to_string(level) + " is outside 1..9");
+  }
+  ArrayLayout layout;
+  RETURN_IF_ERROR(array::ReadLayoutRecord(&reader, &layout));
+  if (const Status status = array::ValidateLayout(layout, raw.size()); !status.ok()) {
+    return Corrupt("array: " + status.message());
+  }
+  if (raw.empty()) {
+    if (reader.position() != body.size())
+      return Corrupt("array: trailing bytes after an empty array");
+    return Status::Ok();
+  }
+  switch (array::ElementBytes(layout.dtype)) {
+    case 1: return DecodeTyped<uint8_t>(&reader, body, layout, level, raw);
+    case 2: return DecodeTyped<uint16_t>(&reader, body, layout, level, raw);
+    case 4: return DecodeTyped<uint32_t>(&reader, body, layout, level, raw);
+    default: return DecodeTyped<uint64_t>(&reader, body, layout, level, raw);
+  }
+}
+
+}  // namespace lmarc

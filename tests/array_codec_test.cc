@@ -1,0 +1,475 @@
+// Round-trip, compression, determinism and hostile-input tests of `array`.
+#include "model/array/array_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "model/codecs.h"
+
+namespace lmarc {
+namespace {
+
+using array::ArrayLayout;
+using array::ByteOrder;
+using array::DType;
+
+// Deterministic pseudo-random 64-bit values (xorshift64*).
+class TestRng {
+ public:
+  explicit TestRng(uint64_t seed) : state_(seed * 2 + 1) {}
+  uint64_t Next() {
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    return state_ * 0x2545F4914F6CDD1Dull;
+  }
+  std::vector<uint8_t> Bytes(size_t n) {
+    std::vector<uint8_t> out(n);
+    for (uint8_t& b : out) b = static_cast<uint8_t>(Next() >> 56);
+    return out;
+  }
+
+ private:
+  uint64_t state_;
+};
+
+constexpr DType kAllDTypes[] = {DType::kF32, DType::kF64, DType::kI8,  DType::kI16, DType::kI32,
+                                DType::kI64, DType::kU8,  DType::kU16, DType::kU32, DType::kU64};
+
+uint64_t Elements(const std::vector<uint64_t>& shape) {
+  uint64_t n = 1;
+  for (const uint64_t extent : shape) n *= extent;
+  return n;
+}
+
+// The bytes of `values` as `order` (host order is little-endian on every
+// machine lmarc builds for; the test checks).
+template <typename T>
+std::vector<uint8_t> ToBytes(const std::vector<T>& values, ByteOrder order) {
+  static_assert(std::endian::native == std::endian::little);
+  std::vector<uint8_t> raw(values.size() * sizeof(T));
+  std::memcpy(raw.data(), values.data(), raw.size());
+  if (order == ByteOrder::kBig) {
+    for (size_t i = 0; i < raw.size(); i += sizeof(T)) {
+      for (size_t k = 0; k < sizeof(T) / 2; ++k) std::swap(raw[i + k], raw[i + sizeof(T) - 1 - k]);
+    }
+  }
+  return raw;
+}
+
+// A smooth field: sums of sines and cosines over the coordinates, scaled to
+// [0, amplitude], as T (truncated for integer types).
+template <typename T>
+std::vector<T> SmoothField(const std::vector<uint64_t>& shape, double amplitude) {
+  std::vector<T> values(Elements(shape));
+  for (uint64_t i = 0; i < values.size(); ++i) {
+    double v = 0;
+    uint64_t rest = i;
+    for (size_t d = shape.size(); d-- > 0;) {
+      const double coordinate = static_cast<double>(rest % shape[d]);
+      rest /= shape[d];
+      v +=
+          std::sin(0.05 * coordinate + static_cast<double>(d)) + 0.5 * std::cos(0.013 * coordinate);
+    }
+    // v / rank is in [-1.5, 1.5].
+    values[i] = static_cast<T>(amplitude * (v / static_cast<double>(shape.size()) + 1.5) / 3.0);
+  }
+  return values;
+}
+
+std::vector<uint8_t> EncodeOrDie(const std::vector<uint8_t>& raw, const ArrayLayout& layout,
+                                 int level) {
+  const ArrayCodec codec;
+  std::vector<uint8_t> body;
+  const Status status = codec.EncodeArray(raw, layout, level, &body);
+  EXPECT_TRUE(status.ok()) << status.message();
+  return body;
+}
+
+// Encodes, decodes, checks the round trip; returns the body size.
+size_t ExpectRoundTrip(const std::vector<uint8_t>& raw, const ArrayLayout& layout,
+                       int level = kDefaultLevel) {
+  const ArrayCodec codec;
+  const std::vector<uint8_t> body = EncodeOrDie(raw, layout, level);
+  std::vector<uint8_t> decoded(raw.size(), 0xAA);
+  const Status status = codec.Decode(body, decoded);
+  EXPECT_TRUE(status.ok()) << array::Describe(layout) << ": " << status.message();
+  EXPECT_TRUE(decoded == raw) << "round trip mismatch: " << array::Describe(layout) << " level "
+                              << level;
+  return body.size();
+}
+
+TEST(ArrayCodecTest, Identity) {
+  const ArrayCodec codec;
+  EXPECT_EQ(codec.id(), CodecId::kArray);
+  EXPECT_EQ(codec.name(), "array");
+  EXPECT_EQ(codec.version(), 1u);
+  CodecRegistry registry;
+  RegisterModelCodecs(&registry);
+  EXPECT_EQ(registry.Find(CodecId::kArray), registry.FindByName("array"));
+  EXPECT_NE(registry.Find(CodecId::kArray), nullptr);
+}
+
+TEST(ArrayCodecTest, EveryDTypeByteOrderAndShapeRoundTrips) {
+  const std::vector<std::vector<uint64_t>> shapes = {
+      {1}, {7}, {1, 1, 1}, {5, 1, 3}, {33, 17}, {4, 5, 6}, {1, 9, 1, 8}, {2, 3, 4, 5},
+      {1, 2, 1, 3, 1, 2, 1, 2}, {3, 1}, {1, 300}};
+  TestRng rng(1);
+  for (const DType dtype : kAllDTypes) {
+    for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
+      for (const std::vector<uint64_t>& shape : shapes) {
+        const ArrayLayout layout{dtype, order, shape};
+        const std::vector<uint8_t> raw = rng.Bytes(Elements(shape) * array::ElementBytes(dtype));
+        ExpectRoundTrip(raw, layout);
+      }
+    }
+  }
+}
+
+TEST(ArrayCodecTest, SmoothFieldsOfEveryDTypeRoundTripAndCompress) {
+  const std::vector<uint64_t> shape = {24, 40, 32};
+  for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
+    const std::vector<uint8_t> f32 = ToBytes(SmoothField<float>(shape, 100.0), order);
+    EXPECT_LT(ExpectRoundTrip(f32, {DType::kF32, order, shape}), f32.size() / 2);
+    const std::vector<uint8_t> f64 = ToBytes(SmoothField<double>(shape, 100.0), order);
+    EXPECT_LT(ExpectRoundTrip(f64, {DType::kF64, order, shape}), f64.size() * 3 / 4);
+    const std::vector<uint8_t> i8 = ToBytes(SmoothField<int8_t>(shape, 100.0), order);
+    EXPECT_LT(ExpectRoundTrip(i8, {DType::kI8, order, shape}), i8.size() / 4);
+    const std::vector<uint8_t> i16 = ToBytes(SmoothField<int16_t>(shape, 20000.0), order);
+    EXPECT_LT(ExpectRoundTrip(i16, {DType::kI16, order, shape}), i16.size() / 3);
+    const std::vector<uint8_t> i32 = ToBytes(SmoothField<int32_t>(shape, 1e6), order);
+    EXPECT_LT(ExpectRoundTrip(i32, {DType::kI32, order, shape}), i32.size() / 3);
+    const std::vector<uint8_t> i64 = ToBytes(SmoothField<int64_t>(shape, 1e12), order);
+    EXPECT_LT(ExpectRoundTrip(i64, {DType::kI64, order, shape}), i64.size() / 3);
+    const std::vector<uint8_t> u8 = ToBytes(SmoothField<uint8_t>(shape, 120.0), order);
+    EXPECT_LT(ExpectRoundTrip(u8, {DType::kU8, order, shape}), u8.size() / 4);
+    const std::vector<uint8_t> u16 = ToBytes(SmoothField<uint16_t>(shape, 30000.0), order);
+    EXPECT_LT(ExpectRoundTrip(u16, {DType::kU16, order, shape}), u16.size() / 3);
+    const std::vector<uint8_t> u32 = ToBytes(SmoothField<uint32_t>(shape, 1e9), order);
+    EXPECT_LT(ExpectRoundTrip(u32, {DType::kU32, order, shape}), u32.size() / 3);
+    const std::vector<uint8_t> u64 = ToBytes(SmoothField<uint64_t>(shape, 1e15), order);
+    EXPECT_LT(ExpectRoundTrip(u64, {DType::kU64, order, shape}), u64.size() / 3);
+  }
+}
+
+TEST(ArrayCodecTest, OneToFourDimensionalFieldsUseTheirGeometry) {
+  // The same smooth values compress better when the codec knows the shape.
+  const std::vector<float> values = SmoothField<float>({16, 16, 16, 16}, 50.0);
+  const std::vector<uint8_t> raw = ToBytes(values, ByteOrder::kLittle);
+  const size_t one_d = ExpectRoundTrip(raw, {DType::kF32, ByteOrder::kLittle, {65536}});
+  const size_t two_d = ExpectRoundTrip(raw, {DType::kF32, ByteOrder::kLittle, {256, 256}});
+  const size_t three_d = ExpectRoundTrip(raw, {DType::kF32, ByteOrder::kLittle, {16, 16, 256}});
+  const size_t four_d = ExpectRoundTrip(raw, {DType::kF32, ByteOrder::kLittle, {16, 16, 16, 16}});
+  EXPECT_LT(two_d, one_d);
+  EXPECT_LT(three_d, one_d);
+  EXPECT_LT(four_d, one_d);
+}
+
+template <typename F>
+std::vector<F> SpecialFloats() {
+  using L = std::numeric_limits<F>;
+  using U = std::conditional_t<sizeof(F) == 4, uint32_t, uint64_t>;
+  const U inf_bits = std::bit_cast<U>(L::infinity());
+  const U sign = U{1} << (8 * sizeof(F) - 1);
+  std::vector<F> values = {F(0.0),          F(-0.0),        L::infinity(),   -L::infinity(),
+                           L::quiet_NaN(),  -L::quiet_NaN(), L::signaling_NaN(), L::denorm_min(),
+                           -L::denorm_min(), L::min() / 3,   L::max(),        L::lowest(),
+                           std::bit_cast<F>(static_cast<U>(inf_bits | 0x1234)),
+                           std::bit_cast<F>(static_cast<U>(inf_bits | sign | 1))};
+  // Mixed into a smooth run, repeated: special values next to ordinary ones.
+  std::vector<F> out;
+  for (int i = 0; i < 400; ++i) {
+    out.push_back(static_cast<F>(std::sin(0.1 * i)));
+    out.push_back(values[static_cast<size_t>(i) % values.size()]);
+  }
+  return out;
+}
+
+TEST(ArrayCodecTest, SpecialFloatValuesRoundTripBitExactly) {
+  for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
+    const std::vector<uint8_t> f32 = ToBytes(SpecialFloats<float>(), order);
+    ExpectRoundTrip(f32, {DType::kF32, order, {800}});
+    ExpectRoundTrip(f32, {DType::kF32, order, {20, 40}});
+    const std::vector<uint8_t> f64 = ToBytes(SpecialFloats<double>(), order);
+    ExpectRoundTrip(f64, {DType::kF64, order, {800}});
+    ExpectRoundTrip(f64, {DType::kF64, order, {8, 10, 10}});
+  }
+}
+
+TEST(ArrayCodecTest, RandomBitPatternsBarelyExpand) {
+  TestRng rng(3);
+  for (const DType dtype : kAllDTypes) {
+    const std::vector<uint8_t> raw = rng.Bytes(size_t{1} << 17);
+    const std::vector<uint64_t> shape = {64, (size_t{1} << 17) / 64 / array::ElementBytes(dtype)};
+    const size_t body = ExpectRoundTrip(raw, {dtype, ByteOrder::kLittle, shape});
+    EXPECT_LT(body, raw.size() + raw.size() / 50) << array::DTypeName(dtype);
+  }
+}
+
+TEST(ArrayCodecTest, ExtremeIntegerResidualsRoundTrip) {
+  // Alternating extremes make residuals of -2^(W-1) and 2^(W-1) - 1.
+  std::vector<int64_t> values;
+  for (int i = 0; i < 200; ++i) {
+    values.push_back(i % 3 == 0 ? INT64_MIN : (i % 3 == 1 ? INT64_MAX : 0));
+  }
+  ExpectRoundTrip(ToBytes(values, ByteOrder::kLittle), {DType::kI64, ByteOrder::kLittle, {200}});
+  std::vector<uint8_t> bytes;
+  for (int i = 0; i < 300; ++i) bytes.push_back(i % 2 ? 0x80 : (i % 5 ? 0x7F : 0x00));
+  for (const DType dtype : {DType::kI8, DType::kU8}) {
+    ExpectRoundTrip(bytes, {dtype, ByteOrder::kLittle, {300}});
+    ExpectRoundTrip(bytes, {dtype, ByteOrder::kLittle, {10, 30}});
+  }
+}
+
+TEST(ArrayCodecTest, EmptyAndSingleElementArrays) {
+  const ArrayCodec codec;
+  for (const std::vector<uint64_t>& shape :
+       std::vector<std::vector<uint64_t>>{{0}, {3, 0}, {0, 1, 5}}) {
+    ExpectRoundTrip({}, {DType::kF64, ByteOrder::kBig, shape});
+  }
+  std::vector<uint8_t> body;
+  ASSERT_TRUE(codec.Encode({}, kDefaultLevel, &body).ok());
+  std::vector<uint8_t> nothing;
+  EXPECT_TRUE(codec.Decode(body, nothing).ok());
+
+  for (const DType dtype : kAllDTypes) {
+    const std::vector<uint8_t> one(array::ElementBytes(dtype), 0xC3);
+    ExpectRoundTrip(one, {dtype, ByteOrder::kLittle, {1}});
+    ExpectRoundTrip(one, {dtype, ByteOrder::kBig, {1, 1, 1, 1}});
+  }
+}
+
+TEST(ArrayCodecTest, GenericEncodeIsOneDimensionalBytes) {
+  const ArrayCodec codec;
+  std::vector<uint8_t> raw;
+  for (int i = 0; i < 5000; ++i) raw.push_back(static_cast<uint8_t>(i / 7 + (i % 3)));
+  std::vector<uint8_t> generic, typed;
+  ASSERT_TRUE(codec.Encode(raw, kDefaultLevel, &generic).ok());
+  ASSERT_TRUE(codec.EncodeArray(raw, {DType::kU8, ByteOrder::kLittle, {raw.size()}}, kDefaultLevel,
+                                &typed)
+                  .ok());
+  EXPECT_EQ(generic, typed);
+  std::vector<uint8_t> decoded(raw.size());
+  ASSERT_TRUE(codec.Decode(generic, decoded).ok());
+  EXPECT_EQ(decoded, raw);
+  EXPECT_LT(generic.size(), raw.size() / 3);
+}
+
+TEST(ArrayCodecTest, FewDistinctValuesUseTheValueTable) {
+  // A smooth field quantised to 0.01 (as printed output is): few distinct
+  // floats, far apart in the ordered integers.
+  std::vector<float> values = SmoothField<float>({100, 120}, 30.0);
+  for (float& v : values) v = static_cast<float>(std::round(v * 100.0) / 100.0);
+  const std::vector<uint8_t> raw = ToBytes(values, ByteOrder::kLittle);
+  const ArrayLayout layout{DType::kF32, ByteOrder::kLittle, {100, 120}};
+  const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
+  std::vector<uint8_t> header;
+  array::AppendLayoutRecord(layout, &header);
+  ASSERT_GT(body.size(), 2 + header.size());
+  EXPECT_EQ(body[2 + header.size()], 1) << "transform: value table";
+  ExpectRoundTrip(raw, layout);
+  EXPECT_LT(body.size(), raw.size() / 5);
+}
+
+TEST(ArrayCodecTest, EveryLevelRoundTrips) {
+  const std::vector<uint8_t> raw = ToBytes(SmoothField<double>({30, 50}, 7.0), ByteOrder::kLittle);
+  for (int level = kMinLevel; level <= kMaxLevel; ++level) {
+    ExpectRoundTrip(raw, {DType::kF64, ByteOrder::kLittle, {30, 50}}, level);
+  }
+}
+
+TEST(ArrayCodecTest, Deterministic) {
+  const std::vector<uint8_t> raw = ToBytes(SmoothField<float>({40, 60}, 9.0), ByteOrder::kBig);
+  const ArrayLayout layout{DType::kF32, ByteOrder::kBig, {40, 60}};
+  for (const int level : {1, kDefaultLevel, 9}) {
+    EXPECT_EQ(EncodeOrDie(raw, layout, level), EncodeOrDie(raw, layout, level));
+  }
+}
+
+TEST(ArrayCodecTest, ConcurrentEncodesAgree) {
+  const ArrayCodec codec;
+  const std::vector<uint8_t> raw = ToBytes(SmoothField<float>({80, 90}, 3.0), ByteOrder::kLittle);
+  const ArrayLayout layout{DType::kF32, ByteOrder::kLittle, {80, 90}};
+  const std::vector<uint8_t> expected = EncodeOrDie(raw, layout, kDefaultLevel);
+  std::vector<uint8_t> bodies[2];
+  Status statuses[2];
+  std::thread threads[2];
+  for (int t = 0; t < 2; ++t) {
+    threads[t] = std::thread(
+        [&, t] { statuses[t] = codec.EncodeArray(raw, layout, kDefaultLevel, &bodies[t]); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 2; ++t) {
+    ASSERT_TRUE(statuses[t].ok());
+    EXPECT_EQ(bodies[t], expected);
+  }
+}
+
+TEST(ArrayCodecTest, AppendsToExistingBody) {
+  const ArrayCodec codec;
+  const std::vector<uint8_t> raw =
+      ToBytes(SmoothField<int16_t>({10, 10}, 900.0), ByteOrder::kLittle);
+  std::vector<uint8_t> body = {0xDE, 0xAD};
+  ASSERT_TRUE(codec.EncodeArray(raw, {DType::kI16, ByteOrder::kLittle, {10, 10}}, 3, &body).ok());
+  EXPECT_EQ(body[0], 0xDE);
+  std::vector<uint8_t> decoded(raw.size());
+  ASSERT_TRUE(codec.Decode(std::span(body).subspan(2), decoded).ok());
+  EXPECT_EQ(decoded, raw);
+}
+
+TEST(ArrayCodecTest, EncodeRejectsBadArguments) {
+  const ArrayCodec codec;
+  std::vector<uint8_t> body;
+  const std::vector<uint8_t> raw(12);
+  EXPECT_EQ(codec.Encode(raw, 0, &body).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(codec.Encode(raw, 10, &body).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(codec.EncodeArray(raw, {DType::kF64, ByteOrder::kLittle, {2}}, 5, &body).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(codec.EncodeArray(raw, {DType::kF32, ByteOrder::kLittle, {}}, 5, &body).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(body.empty());
+}
+
+// --- hostile bodies ---------------------------------------------------------
+
+struct Sample {
+  std::vector<uint8_t> raw;
+  ArrayLayout layout;
+  std::vector<uint8_t> body;
+  size_t header_bytes;  // version, level, layout record
+};
+
+Sample MakeSample(bool value_table) {
+  Sample s;
+  s.layout = {DType::kF32, ByteOrder::kLittle, {30, 40}};
+  std::vector<float> values = SmoothField<float>({30, 40}, 10.0);
+  if (value_table) {
+    for (float& v : values) v = static_cast<float>(std::round(v * 10.0) / 10.0);
+  }
+  s.raw = ToBytes(values, ByteOrder::kLittle);
+  s.body = EncodeOrDie(s.raw, s.layout, kDefaultLevel);
+  std::vector<uint8_t> record;
+  array::AppendLayoutRecord(s.layout, &record);
+  s.header_bytes = 2 + record.size();
+  return s;
+}
+
+StatusCode DecodeCode(const std::vector<uint8_t>& body, size_t raw_size) {
+  std::vector<uint8_t> out(raw_size);
+  return ArrayCodec().Decode(body, out).code();
+}
+
+TEST(ArrayCodecTest, HeaderValidation) {
+  const Sample s = MakeSample(false);
+  std::vector<uint8_t> bad = s.body;
+  bad[0] = 2;
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kUnsupported);
+  bad = s.body;
+  bad[1] = 0;
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[3] = 10;  // dtype
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[3] = static_cast<uint8_t>(DType::kF64);  // layout no longer matches the raw size
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[s.header_bytes] = 2;  // transform
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[s.header_bytes + 1] = 3;  // predictor order
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[s.header_bytes + 2] = 0b100;  // predictor dim beyond rank 2
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  // The right body for a different raw size.
+  EXPECT_EQ(DecodeCode(s.body, s.raw.size() + 4), StatusCode::kCorrupt);
+  EXPECT_EQ(DecodeCode(s.body, 0), StatusCode::kCorrupt);
+}
+
+TEST(ArrayCodecTest, ValueTableHeaderValidation) {
+  const Sample s = MakeSample(true);
+  ASSERT_EQ(s.body[s.header_bytes], 1) << "expected the value table path";
+  // Where the table size varint ends.
+  ByteReader reader(std::span(s.body).subspan(s.header_bytes + 1), "test");
+  uint64_t table_size = 0;
+  ASSERT_TRUE(array::ReadVarint(&reader, "table size", &table_size).ok());
+  const auto rest = s.body.begin() + static_cast<ptrdiff_t>(s.header_bytes + 1 + reader.position());
+  for (const uint64_t hostile : {uint64_t{0}, uint64_t{1201}, uint64_t{1} << 40}) {
+    std::vector<uint8_t> bad(s.body.begin(),
+                             s.body.begin() + static_cast<ptrdiff_t>(s.header_bytes + 1));
+    array::AppendVarint(hostile, &bad);
+    bad.insert(bad.end(), rest, s.body.end());
+    EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt) << hostile;
+  }
+  // A table that claims fewer entries than were coded, or more.
+  for (const uint64_t wrong : {table_size - 1, table_size + 1}) {
+    std::vector<uint8_t> bad(s.body.begin(),
+                             s.body.begin() + static_cast<ptrdiff_t>(s.header_bytes + 1));
+    array::AppendVarint(wrong, &bad);
+    bad.insert(bad.end(), rest, s.body.end());
+    std::vector<uint8_t> out(s.raw.size());
+    const Status status = ArrayCodec().Decode(bad, out);
+    EXPECT_TRUE(!status.ok() || out != s.raw) << wrong;
+  }
+}
+
+TEST(ArrayCodecTest, HugeShapeClaimsFailWithoutAllocating) {
+  // A body whose layout claims 2^40 x 2^40 elements, or 2^61 f64 elements,
+  // fails on the layout check before anything is sized from it.
+  for (const std::vector<uint64_t>& shape :
+       std::vector<std::vector<uint64_t>>{{1ull << 40, 1ull << 40}, {1ull << 61}, {UINT64_MAX}}) {
+    std::vector<uint8_t> body = {ArrayCodec::kFormatVersion, kDefaultLevel};
+    array::AppendLayoutRecord({DType::kF64, ByteOrder::kLittle, shape}, &body);
+    body.insert(body.end(), {0, 1, 1, 0, 0, 0, 0});
+    EXPECT_EQ(DecodeCode(body, 64), StatusCode::kCorrupt);
+  }
+}
+
+TEST(ArrayCodecTest, TruncatedBodiesFailOrMismatchWithoutCrashing) {
+  for (const bool value_table : {false, true}) {
+    const Sample s = MakeSample(value_table);
+    for (size_t keep = 0; keep < s.body.size(); ++keep) {
+      std::vector<uint8_t> out(s.raw.size());
+      const Status status = ArrayCodec().Decode(std::span(s.body).first(keep), out);
+      EXPECT_TRUE(!status.ok() || out != s.raw) << "kept " << keep;
+    }
+  }
+}
+
+TEST(ArrayCodecTest, CorruptedBodiesNeverCrash) {
+  TestRng rng(41);
+  for (const bool value_table : {false, true}) {
+    const Sample s = MakeSample(value_table);
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<uint8_t> bad = s.body;
+      const size_t flips = 1 + rng.Next() % 4;
+      for (size_t f = 0; f < flips; ++f) bad[rng.Next() % bad.size()] ^= 1 << (rng.Next() % 8);
+      std::vector<uint8_t> out(s.raw.size());
+      (void)ArrayCodec().Decode(bad, out);  // any status; must not crash or overrun
+    }
+  }
+}
+
+TEST(ArrayCodecTest, RandomBodiesNeverCrash) {
+  TestRng rng(43);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<uint8_t> body = rng.Bytes(rng.Next() % 64);
+    if (body.size() >= 2 && trial % 2 == 0) {
+      body[0] = ArrayCodec::kFormatVersion;
+      body[1] = kDefaultLevel;
+    }
+    std::vector<uint8_t> out(rng.Next() % 256);
+    (void)ArrayCodec().Decode(body, out);
+  }
+}
+
+}  // namespace
+}  // namespace lmarc
