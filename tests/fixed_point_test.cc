@@ -176,5 +176,41 @@ TEST(FixedPointTest, InverseSqrtIsFloorAndWithinOneUnit) {
   }
 }
 
+TEST(FixedPointTest, ExactDivisorEqualsDivision) {
+  uint64_t rng = 11;
+  for (int trial = 0; trial < 200000; ++trial) {
+    const uint64_t divisor = trial < 64 ? uint64_t{1} << (trial % 62) : (NextRandom(rng) >> (trial % 63)) | 1;
+    const uint64_t x = (NextRandom(rng) >> (2 + trial % 60)) + (trial % 3 == 0 ? divisor - 1 : 0);
+    const uint64_t below = x & ((uint64_t{1} << 62) - 1);
+    ASSERT_EQ(ExactDivisor(divisor).Divide(below), below / divisor) << below << " / " << divisor;
+  }
+  EXPECT_EQ(ExactDivisor(3).Divide((uint64_t{1} << 62) - 1), ((uint64_t{1} << 62) - 1) / 3);
+}
+
+// The one dispatch point's variants compute exactly Requantize, element by
+// element (AVX2 only where the CPU has it).
+TEST(FixedPointTest, RequantizeRowVariantsEqualRequantize) {
+  uint64_t rng = 21;
+  std::vector<int32_t> in(1000), scalar(in.size()), simd(in.size()), dispatched(in.size());
+  for (int trial = 0; trial < 300; ++trial) {
+    for (int32_t& v : in) v = static_cast<int32_t>(static_cast<uint32_t>(NextRandom(rng))) >> (trial % 31);
+    in[0] = INT32_MIN;
+    in[1] = INT32_MAX;
+    const Requantizer r{static_cast<int32_t>(NextRandom(rng) >> (33 + trial % 31)), trial % 63};
+    const int32_t lo = -(1 << (trial % 31)), hi = (1 << (trial % 29)) - 1;
+    const size_t n = in.size() - trial % 7;  // odd tails too
+    RequantizeRowScalar(in.data(), scalar.data(), n, r, lo, hi);
+    RequantizeRow(in.data(), dispatched.data(), n, r, lo, hi);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(scalar[i], Requantize(in[i], r, lo, hi)) << in[i] << " trial " << trial;
+      ASSERT_EQ(dispatched[i], scalar[i]) << in[i] << " trial " << trial;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+      RequantizeRowAvx2(in.data(), simd.data(), n, r, lo, hi);
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(simd[i], scalar[i]) << in[i] << " trial " << trial;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lmarc::nn

@@ -40,6 +40,44 @@ bool IsValid(Requantizer requantizer) {
   return requantizer.multiplier >= 0 && requantizer.shift >= 0 && requantizer.shift <= 62;
 }
 
+namespace {
+
+// The body of both RequantizeRow variants: Requantize written branch-free so
+// that it vectorises (RoundingShiftRight's form; clamps as selects).
+inline void RequantizeRowBody(const int32_t* __restrict in, int32_t* __restrict out, size_t n,
+                              Requantizer requantizer, int32_t lo, int32_t hi) {
+  const int64_t multiplier = requantizer.multiplier;
+  const int shift = requantizer.shift;
+  const int64_t half = (int64_t{1} << shift) >> 1;
+  const int64_t negative_adjust = shift > 0 ? 1 : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t x = int64_t{in[i]} * multiplier;
+    int64_t r = (x + half - (x < 0 ? negative_adjust : 0)) >> shift;
+    r = r < lo ? lo : r;
+    r = r > hi ? hi : r;
+    out[i] = static_cast<int32_t>(r);
+  }
+}
+
+}  // namespace
+
+void RequantizeRowScalar(const int32_t* in, int32_t* out, size_t n, Requantizer requantizer,
+                         int32_t lo, int32_t hi) {
+  RequantizeRowBody(in, out, n, requantizer, lo, hi);
+}
+
+__attribute__((target("avx2"))) void RequantizeRowAvx2(const int32_t* in, int32_t* out, size_t n,
+                                                      Requantizer requantizer, int32_t lo,
+                                                      int32_t hi) {
+  RequantizeRowBody(in, out, n, requantizer, lo, hi);
+}
+
+void RequantizeRow(const int32_t* in, int32_t* out, size_t n, Requantizer requantizer,
+                   int32_t lo, int32_t hi) {
+  static const bool has_avx2 = __builtin_cpu_supports("avx2");
+  (has_avx2 ? RequantizeRowAvx2 : RequantizeRowScalar)(in, out, n, requantizer, lo, hi);
+}
+
 Status RequantizeToUint8(std::span<const int32_t> acc, Requantizer requantizer,
                          uint8_t max_value, std::span<uint8_t> out) {
   if (acc.size() != out.size() || !IsValid(requantizer)) {
@@ -89,8 +127,9 @@ Status LogitsToDistribution(std::span<const int32_t> logits, std::span<uint32_t>
   // Each entry gets 1, plus its floor share of the rest; weight * budget < 2^46.
   const uint64_t budget = kDistributionTotal - n;
   uint64_t assigned = 0;
+  const ExactDivisor by_total(total);  // a division per entry costs ~10x a multiply
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t share = probabilities[i] * budget / total;
+    const uint64_t share = by_total.Divide(probabilities[i] * budget);
     probabilities[i] = static_cast<uint32_t>(1 + share);
     assigned += share;
   }

@@ -25,10 +25,11 @@ bool IsValid(Requantizer requantizer);
 
 // x / 2^shift rounded to nearest, ties away from zero; shift in [0, 62],
 // |x| <= 2^62.
+// Branch-free: for x < 0, -((-x + h) >> s) == (x + h - 1) >> s (arithmetic
+// shift, h = 2^(s-1)), since 2^s - h = h.
 inline int64_t RoundingShiftRight(int64_t x, int shift) {
-  if (shift == 0) return x;
-  const int64_t half = int64_t{1} << (shift - 1);
-  return x >= 0 ? (x + half) >> shift : -((-x + half) >> shift);
+  const int64_t half = (int64_t{1} << shift) >> 1;  // 0 when shift == 0
+  return (x + half - static_cast<int64_t>(shift > 0 && x < 0)) >> shift;
 }
 
 // RoundingShiftRight(value * multiplier, shift) clamped to [lo, hi].
@@ -38,6 +39,18 @@ inline int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, in
   const int64_t scaled = RoundingShiftRight(value * requantizer.multiplier, requantizer.shift);
   return static_cast<int32_t>(scaled < lo ? lo : (scaled > hi ? hi : scaled));
 }
+
+// out[i] = Requantize(in[i], requantizer, lo, hi) for i < n: the hot loop
+// of the transformer. One dispatch point: the AVX2 variant when the CPU has
+// it (4 lanes of 64-bit products), else the scalar one; both compute exactly
+// Requantize (tested against each other). Precondition: IsValid(requantizer).
+void RequantizeRow(const int32_t* in, int32_t* out, size_t n, Requantizer requantizer,
+                   int32_t lo, int32_t hi);
+void RequantizeRowScalar(const int32_t* in, int32_t* out, size_t n, Requantizer requantizer,
+                         int32_t lo, int32_t hi);
+// Only on a CPU with AVX2.
+void RequantizeRowAvx2(const int32_t* in, int32_t* out, size_t n, Requantizer requantizer,
+                       int32_t lo, int32_t hi);
 
 // out[i] = Requantize(acc[i], requantizer, 0, max_value): u8 activations for
 // the next matmul (max_value 127 or 255, see ActivationRange).
@@ -50,6 +63,25 @@ inline int32_t Requantize(int64_t value, Requantizer requantizer, int32_t lo, in
 [[nodiscard]] Status RequantizeToInt8(std::span<const int32_t> acc, Requantizer requantizer,
                                       int8_t min_value, int8_t max_value,
                                       std::span<int8_t> out);
+
+// floor(x / divisor) for x < 2^62 by a multiply: the reciprocal
+// floor((2^64 - 1) / divisor) gives an estimate at most 1 below the
+// quotient, then one exact correction step.
+// Preconditions: divisor >= 1, x < 2^62 (the estimate errs by less than 1/2).
+class ExactDivisor {
+ public:
+  explicit ExactDivisor(uint64_t divisor) : divisor_(divisor), reciprocal_(~uint64_t{0} / divisor) {}
+  uint64_t Divide(uint64_t x) const {
+    __extension__ typedef unsigned __int128 Uint128;
+    uint64_t q = static_cast<uint64_t>((Uint128{x} * reciprocal_) >> 64);
+    if (x - q * divisor_ >= divisor_) ++q;
+    return q;
+  }
+
+ private:
+  uint64_t divisor_;
+  uint64_t reciprocal_;
+};
 
 // --- Logits → distribution (softmax) ----------------------------------------
 

@@ -90,20 +90,28 @@ Status Int8Matmul::Multiply(std::span<const uint8_t> a, int m, std::span<int32_t
 Status Int8Matmul::MultiplySigned(std::span<const int8_t> a, int m, std::span<int32_t> c) {
   const int offset = SignedActivationOffset(range_);
   shifted_activations_.resize(a.size());
+  // One pass that vectorises: shift every value, track the extremes, check after.
+  const int8_t* __restrict in = a.data();
+  uint8_t* __restrict shifted = shifted_activations_.data();
+  int lowest = 127, highest = -128;
   for (size_t i = 0; i < a.size(); ++i) {
-    const int shifted = a[i] + offset;
-    if (shifted < 0 || shifted > MaxActivation(range_)) {
-      return Internal("int8 matmul: signed activation " + std::to_string(a[i]) +
-                      " outside [-" + std::to_string(offset) + ", " +
-                      std::to_string(MaxActivation(range_) - offset) + "]");
-    }
-    shifted_activations_[i] = static_cast<uint8_t>(shifted);
+    lowest = std::min<int>(lowest, in[i]);
+    highest = std::max<int>(highest, in[i]);
+    shifted[i] = static_cast<uint8_t>(in[i] + offset);
+  }
+  if (!a.empty() && (lowest + offset < 0 || highest + offset > MaxActivation(range_))) {
+    return Internal("int8 matmul: signed activation " +
+                    std::to_string(lowest + offset < 0 ? lowest : highest) + " outside [-" +
+                    std::to_string(offset) + ", " + std::to_string(MaxActivation(range_) - offset) +
+                    "]");
   }
   RETURN_IF_ERROR(Multiply(shifted_activations_, m, c));
   // c currently holds sum_k (a + offset) * w = a×W + offset * column_sum.
+  const size_t n = static_cast<size_t>(n_);
+  const int32_t* __restrict sums = column_sums_.data();
   for (size_t row = 0; row < static_cast<size_t>(m); ++row) {
-    int32_t* out = &c[row * n_];
-    for (int col = 0; col < n_; ++col) out[col] -= offset * column_sums_[col];
+    int32_t* __restrict out = &c[row * n];
+    for (size_t col = 0; col < n; ++col) out[col] -= offset * sums[col];
   }
   return Status::Ok();
 }

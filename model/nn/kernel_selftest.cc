@@ -94,6 +94,21 @@ MatmulPath ActiveMatmulPath() {
   return path;
 }
 
+std::string MatmulPathDescription() {
+  if (ActiveMatmulPath() == MatmulPath::kScalar) return "scalar reference";
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "oneDNN, ISA sse41";
+    case dnnl::cpu_isa::avx: return "oneDNN, ISA avx";
+    case dnnl::cpu_isa::avx2: return "oneDNN, ISA avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "oneDNN, ISA avx2_vnni";
+    case dnnl::cpu_isa::avx512_core: return "oneDNN, ISA avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "oneDNN, ISA avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "oneDNN, ISA avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "oneDNN, ISA avx512_core_amx";
+    default: return "oneDNN, ISA other";
+  }
+}
+
 Status RunMatmulSelfTest() {
   struct Shape { int m, k, n; };
   static constexpr Shape kShapes[] = {{1, 64, 64}, {7, 512, 48}, {64, 16, 512}, {64, 256, 128}};

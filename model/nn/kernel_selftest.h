@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "src/status.h"
 
@@ -21,6 +22,10 @@ enum class MatmulPath : uint8_t { kOnednn, kScalar };
 
 // The path chosen for this process (thread-safe; decided on first call).
 MatmulPath ActiveMatmulPath();
+
+// One line for `lmarc version`: the path and, for oneDNN, the ISA its
+// kernels use (after any ONEDNN_MAX_CPU_ISA cap), e.g. "oneDNN, ISA avx2".
+std::string MatmulPathDescription();
 
 // Compares oneDNN with the scalar reference on worst-case inputs of both
 // activation ranges (all-max activations against all-min/all-max weights,

@@ -5,6 +5,10 @@
 #include <climits>
 #include <cstring>
 #include <omp.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string>
 #include <utility>
 
@@ -75,27 +79,33 @@ Status CheckShape(const ModelHeader& h) {
   return Status::Ok();
 }
 
-// Floor division by a positive divisor.
-inline int32_t FloorDiv(int32_t numerator, int32_t divisor) {
-  const int32_t q = numerator / divisor;
-  return (numerator % divisor != 0 && numerator < 0) ? q - 1 : q;
-}
+// A masked (not visible) attention logit: far below any real one (|logit| <=
+// 2^25), so its weight is 0, and max - masked stays within int32.
+constexpr int32_t kMaskedLogit = -(1 << 29);
+
 
 inline int32_t ClampResidual(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, -kResidualLimit, kResidualLimit));
 }
 
-// Exact int16 dot product; |a[i] * b[i]| < 2^15 * 2^15, n <= 256 keeps it in int32.
+// Exact int16 dot product; callers keep |sum| < 2^31 (q.k: 256 * 127^2;
+// weights . values: 256 * 2^14 * 64). pmaddwd (SSE2, baseline on x86-64)
+// over blocks of 8, the tail in scalar: the same integer in any order.
 inline int32_t Dot16(const int16_t* a, const int16_t* b, int n) {
+  int i = 0;
   int32_t sum = 0;
-  for (int i = 0; i < n; ++i) sum += int32_t{a[i]} * b[i];
+#if defined(__SSE2__)
+  __m128i acc = _mm_setzero_si128();
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))));
+  }
+  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(1, 0, 3, 2)));
+  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(2, 3, 0, 1)));
+  sum = _mm_cvtsi128_si32(acc);
+#endif
+  for (; i < n; ++i) sum += int32_t{a[i]} * b[i];
   return sum;
-}
-
-// sum[c] += weight * values[c]: 16 x 16 -> 32-bit products (weight <= 2^14,
-// |value| <= 64), so the sum of at most 256 stays below 2^28.
-inline void AddScaled(int16_t weight, const int16_t* values, int32_t* sum, int n) {
-  for (int c = 0; c < n; ++c) sum[c] += int32_t{weight} * values[c];
 }
 
 }  // namespace
@@ -200,8 +210,9 @@ TransformerSession::TransformerSession(std::shared_ptr<const TransformerModel> m
   lane_positions_.assign(static_cast<size_t>(lanes), 0);
   query_.resize(static_cast<size_t>(s.d_model));
   logits_.resize(static_cast<size_t>(std::max(s.context, kByteVocabulary)));
-  slot_rows_.resize(static_cast<size_t>(s.context));
-  mixed_.resize(static_cast<size_t>(s.head_dim()));
+  slot_distance_.resize(static_cast<size_t>(s.context));
+  slot_weights_.resize(static_cast<size_t>(s.context));
+  scores_.resize(static_cast<size_t>(s.context));
 }
 
 void TransformerSession::Reserve(int rows) {
@@ -213,6 +224,7 @@ void TransformerSession::Reserve(int rows) {
   attended_.resize(n * s.d_model);
   hidden_.resize(n * s.ffn_dim);
   accumulator_.resize(n * widest);
+  requantized_.resize(n * widest);
   row_positions_.resize(n);
 }
 
@@ -233,10 +245,10 @@ void TransformerSession::Normalize(int rows) {
 
 void TransformerSession::AddToResidual(int rows, Requantizer requantizer) {
   const size_t n = static_cast<size_t>(rows) * model_->shape().d_model;
+  RequantizeRow(accumulator_.data(), requantized_.data(), n, requantizer, -kResidualLimit,
+                kResidualLimit);
   for (size_t i = 0; i < n; ++i) {
-    residual_[i] = ClampResidual(int64_t{residual_[i]} +
-                                 Requantize(accumulator_[i], requantizer, -kResidualLimit,
-                                            kResidualLimit));
+    residual_[i] = ClampResidual(int64_t{residual_[i]} + requantized_[i]);
   }
 }
 
@@ -249,44 +261,55 @@ void TransformerSession::Attend(std::span<const TransformerRow> rows, int layer)
     const int32_t* acc = &accumulator_[r * 3 * d];
     LaneCache& cache = caches_[static_cast<size_t>(rows[r].lane) * s.n_layers + layer];
     const int64_t position = row_positions_[r];
-    const size_t slot = static_cast<size_t>(position % window) * d;
+    const int newest = static_cast<int>(position % window);  // this position's slot
+    int32_t* qkv = requantized_.data();
+    RequantizeRow(acc, qkv, static_cast<size_t>(d), weights.rq, -127, 127);
+    RequantizeRow(acc + d, qkv + d, static_cast<size_t>(d), weights.rk, -127, 127);
+    RequantizeRow(acc + 2 * d, qkv + 2 * d, static_cast<size_t>(d), weights.rv, -64, 63);
+    int16_t* key = &cache.keys[static_cast<size_t>(newest) * d];
     for (int c = 0; c < d; ++c) {
-      query_[c] = static_cast<int16_t>(Requantize(acc[c], weights.rq, -127, 127));
-      cache.keys[slot + c] = static_cast<int16_t>(Requantize(acc[d + c], weights.rk, -127, 127));
-      cache.values[slot + c] = static_cast<int16_t>(Requantize(acc[2 * d + c], weights.rv, -64, 63));
+      query_[c] = static_cast<int16_t>(qkv[c]);
+      key[c] = static_cast<int16_t>(qkv[d + c]);
+      cache.values[static_cast<size_t>(c) * window + newest] = static_cast<int16_t>(qkv[2 * d + c]);
     }
-    // Cache rows of the visible positions, by distance (0 = this position).
+    // Slot -> distance (0 = this position); slots not yet written are not visible.
     const int visible = static_cast<int>(std::min<int64_t>(position + 1, window));
-    for (int distance = 0, at = static_cast<int>(position % window); distance < visible; ++distance) {
-      slot_rows_[distance] = static_cast<size_t>(at) * d;
-      at = at == 0 ? window - 1 : at - 1;
+    for (int slot = 0; slot < window; ++slot) {
+      slot_distance_[slot] = slot <= newest ? newest - slot : newest - slot + window;
     }
     int8_t* out = &attended_[r * d];
     for (int h = 0; h < s.n_heads; ++h) {
       const size_t head = static_cast<size_t>(h) * dh;
       const int32_t* bias = &weights.attn_bias[static_cast<size_t>(h) * window];
       const int16_t* q = &query_[head];
-      int32_t max_logit = INT32_MIN;
-      for (int distance = 0; distance < visible; ++distance) {
-        const int32_t score = Dot16(q, &cache.keys[slot_rows_[distance] + head], dh);
-        const int32_t logit =
-            Requantize(score, weights.r_score, -kLogitLimit, kLogitLimit) + bias[distance];
-        logits_[distance] = logit;
-        max_logit = std::max(max_logit, logit);
+      for (int slot = 0; slot < window; ++slot) {  // slots never written score 0
+        scores_[slot] = Dot16(q, &cache.keys[static_cast<size_t>(slot) * d + head], dh);
+      }
+      RequantizeRow(scores_.data(), logits_.data(), static_cast<size_t>(window), weights.r_score,
+                    -kLogitLimit, kLogitLimit);
+      int32_t max_logit = kMaskedLogit;
+      for (int slot = 0; slot < window; ++slot) {
+        const int distance = slot_distance_[slot];
+        logits_[slot] = distance < visible ? logits_[slot] + bias[distance] : kMaskedLogit;
+        max_logit = std::max(max_logit, logits_[slot]);
       }
       int32_t total = 0;  // <= 256 * 2^14
-      std::fill(mixed_.begin(), mixed_.begin() + dh, 0);
-      for (int distance = 0; distance < visible; ++distance) {
-        const int32_t gap = max_logit - logits_[distance];  // <= 2^26
+      for (int slot = 0; slot < window; ++slot) {
+        const int32_t gap = max_logit - logits_[slot];  // masked: > 2^29, so weight 0
         const int32_t whole = gap >> kLogitFracBits;
-        if (whole >= kAttentionWeightCutoff) continue;
-        const int16_t weight =
-            static_cast<int16_t>(exp2[gap & 255] >> (kAttentionWeightShift + whole));
-        total += weight;
-        AddScaled(weight, &cache.values[slot_rows_[distance] + head], mixed_.data(), dh);
+        slot_weights_[slot] = whole >= kAttentionWeightCutoff
+                                  ? 0
+                                  : static_cast<int16_t>(exp2[gap & 255] >> (kAttentionWeightShift + whole));
+        total += slot_weights_[slot];
       }
+      // o_c = FloorDiv(2 * sum + total, 2 * total), |sum| <= 256 * 2^14 * 64 = 2^28:
+      // shifted by 64 divisors to a non-negative numerator, divided exactly.
+      const ExactDivisor divisor(static_cast<uint64_t>(2 * total));
       for (int c = 0; c < dh; ++c) {
-        out[head + c] = static_cast<int8_t>(FloorDiv(2 * mixed_[c] + total, 2 * total));
+        const int32_t sum =
+            Dot16(slot_weights_.data(), &cache.values[(head + c) * static_cast<size_t>(window)], window);
+        const uint64_t numerator = static_cast<uint64_t>(2 * int64_t{sum} + total + 128 * int64_t{total});
+        out[head + c] = static_cast<int8_t>(static_cast<int64_t>(divisor.Divide(numerator)) - 64);
       }
     }
   }
@@ -336,8 +359,10 @@ Status TransformerSession::Forward(std::span<const TransformerRow> rows,
     Normalize(m);
     const size_t f = static_cast<size_t>(s.ffn_dim);
     RETURN_IF_ERROR(k.w1.MultiplySigned(span8(normalized_, d), m, acc(f)));
+    RequantizeRow(accumulator_.data(), requantized_.data(), static_cast<size_t>(m) * f,
+                  weights.r_w1, 0, 127);
     for (size_t i = 0; i < static_cast<size_t>(m) * f; ++i) {
-      hidden_[i] = static_cast<uint8_t>(Requantize(accumulator_[i], weights.r_w1, 0, 127));
+      hidden_[i] = static_cast<uint8_t>(requantized_[i]);
     }
     RETURN_IF_ERROR(k.w2.Multiply(std::span<const uint8_t>(hidden_.data(), m * f), m, acc(d)));
     AddToResidual(m, weights.r_w2);
@@ -345,10 +370,8 @@ Status TransformerSession::Forward(std::span<const TransformerRow> rows,
   Normalize(m);
   RETURN_IF_ERROR(head_.MultiplySigned(span8(normalized_, d), m, acc(kByteVocabulary)));
   for (int r = 0; r < m; ++r) {
-    const int32_t* a = &accumulator_[static_cast<size_t>(r) * kByteVocabulary];
-    for (int i = 0; i < kByteVocabulary; ++i) {
-      logits_[i] = Requantize(a[i], model_->r_head(), -kLogitLimit, kLogitLimit);
-    }
+    RequantizeRow(&accumulator_[static_cast<size_t>(r) * kByteVocabulary], logits_.data(),
+                  kByteVocabulary, model_->r_head(), -kLogitLimit, kLogitLimit);
     RETURN_IF_ERROR(LogitsToDistribution(
         std::span<const int32_t>(logits_.data(), kByteVocabulary),
         distributions.subspan(static_cast<size_t>(r) * kByteVocabulary, kByteVocabulary)));

@@ -102,8 +102,9 @@ class TransformerSession {
   struct LayerKernels {
     Int8Matmul qkv, wo, w1, w2;
   };
-  // Per lane and layer: the last W positions' k (int16, for 16-bit products)
-  // and v, each [W, D], slot = position mod W.
+  // Per lane and layer: the last W positions' k [W, D] and v transposed
+  // [D, W] (int16, for 16-bit products), slot = position mod W; slots never
+  // written hold 0.
   struct LaneCache {
     std::vector<int16_t> keys;
     std::vector<int16_t> values;
@@ -133,12 +134,14 @@ class TransformerSession {
   std::vector<int32_t> residual_;    // [rows, D]
   std::vector<int8_t> normalized_;   // [rows, D]
   std::vector<int32_t> accumulator_; // [rows, max(3D, F, 256)]
+  std::vector<int32_t> requantized_; // [rows, max(3D, F, 256)] RequantizeRow output
   std::vector<int8_t> attended_;     // [rows, D]
   std::vector<uint8_t> hidden_;      // [rows, F]
   std::vector<int16_t> query_;       // [D]
-  std::vector<int32_t> logits_;      // [W] attention logits by distance, then [256]
-  std::vector<size_t> slot_rows_;    // [W] cache offset of each visible distance
-  std::vector<int32_t> mixed_;       // [dh] weighted sums of one head's values
+  std::vector<int32_t> scores_;        // [W] q.k by slot
+  std::vector<int32_t> logits_;        // [W] attention logits by slot, then [256]
+  std::vector<int> slot_distance_;     // [W] distance of each slot from this position
+  std::vector<int16_t> slot_weights_;  // [W] attention weights by slot (0: not visible)
 };
 
 }  // namespace lmarc::nn

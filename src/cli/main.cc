@@ -15,6 +15,8 @@
 #include "jobs/compress_job.h"
 #include "jobs/decompress_job.h"
 #include "jobs/scaling_job.h"
+#include "model/nn/kernel_selftest.h"
+#include "model/nn/nn_codec.h"
 #include "mpi/runtime.h"
 #include "src/version.h"
 
@@ -318,7 +320,9 @@ int Main(int argc, char** argv) {
     else if (command == "bench") status = Bench(args);
     else if (command == "scaling") status = Scaling(args);
     else if (command == "version" || command == "--version" || command == "-V") {
-      std::cout << "lmarc " << kLmarcVersion << " (archive format 1)\n";
+      std::cout << "lmarc " << kLmarcVersion << " (archive format 1)\n"
+                << "default nn model: " << kDefaultNnModelId << "\n"
+                << "transformer kernels: " << nn::MatmulPathDescription() << "\n";
     } else if (command == "help" || command == "--help" || command == "-h") {
       std::cout << kUsage;
     } else {
