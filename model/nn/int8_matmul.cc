@@ -160,7 +160,13 @@ StatusOr<Int8Matmul::OnednnPlan*> Int8Matmul::PlanFor(int m) {
       reordered_weights_.emplace_back(w_md, reordered);
       same_layout = reordered_weights_.end() - 1;
     }
-    auto inserted = plans_.emplace(m, OnednnPlan{dnnl::matmul(pd), same_layout->second});
+    OnednnPlan plan{dnnl::matmul(pd), same_layout->second,
+                    memory(a_md, runtime.engine, DNNL_MEMORY_NONE),
+                    memory(c_md, runtime.engine, DNNL_MEMORY_NONE), {}};
+    plan.arguments = {{DNNL_ARG_SRC, plan.source},
+                      {DNNL_ARG_WEIGHTS, plan.weights},
+                      {DNNL_ARG_DST, plan.destination}};
+    auto inserted = plans_.emplace(m, std::move(plan));
     return &inserted.first->second;
   } catch (const dnnl::error& e) {
     return Internal(std::string("int8 matmul: oneDNN primitive creation failed: ") + e.what());
@@ -172,14 +178,11 @@ Status Int8Matmul::MultiplyOnednn(std::span<const uint8_t> a, int m, std::span<i
   ASSIGN_OR_RETURN(OnednnPlan * plan, PlanFor(m));
   OnednnRuntime& runtime = Runtime();
   try {
-    // oneDNN takes non-const handles; the source is only read.
-    memory a_mem({{m, k_}, memory::data_type::u8, memory::format_tag::ab}, runtime.engine,
-                 const_cast<uint8_t*>(a.data()));
-    memory c_mem({{m, n_}, memory::data_type::s32, memory::format_tag::ab}, runtime.engine,
-                 c.data());
-    plan->primitive.execute(runtime.stream, {{DNNL_ARG_SRC, a_mem},
-                                             {DNNL_ARG_WEIGHTS, plan->weights},
-                                             {DNNL_ARG_DST, c_mem}});
+    // oneDNN takes non-const handles; the source is only read. The memory
+    // objects in plan->arguments share their handles with source/destination.
+    plan->source.set_data_handle(const_cast<uint8_t*>(a.data()));
+    plan->destination.set_data_handle(c.data());
+    plan->primitive.execute(runtime.stream, plan->arguments);
     runtime.stream.wait();
   } catch (const dnnl::error& e) {
     return Internal(std::string("int8 matmul: oneDNN execution failed: ") + e.what());

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <span>
 #include <utility>
 #include <vector>
@@ -77,10 +78,16 @@ class Int8Matmul {
   [[nodiscard]] Status CheckArguments(std::span<const uint8_t> a, int m,
                                       std::span<const int32_t> c) const;
 
-  // Primitive for M rows plus the weights in the layout it wants.
+  // Primitive for M rows plus the weights in the layout it wants, and the
+  // source/destination memory objects and argument map, built once: each
+  // call only points them at its buffers (creating them per call costs more
+  // than a small product).
   struct OnednnPlan {
     dnnl::matmul primitive;
     dnnl::memory weights;  // reordered for this CPU; shared between plans with equal layouts
+    dnnl::memory source;
+    dnnl::memory destination;
+    std::unordered_map<int, dnnl::memory> arguments;
   };
   StatusOr<OnednnPlan*> PlanFor(int m);
 
