@@ -127,7 +127,13 @@ Status ArchiveReader::Load() {
   hsize_t payload_extent = 0;
   ASSIGN_OR_RETURN(payload_, OpenDataset(root, "payload", 1, &payload_extent));
   payload_size_ = payload_extent;
-  return ValidateChunkTable(chunks_, stream_size_, payload_size_, entries_.size());
+  uint64_t model_count = 0;  // space-separated ids
+  for (size_t at = 0; at < attributes_.models.size();) {
+    const size_t end = std::min(attributes_.models.find(' ', at), attributes_.models.size());
+    model_count += end > at ? 1 : 0;
+    at = end + 1;
+  }
+  return ValidateChunkTable(chunks_, stream_size_, payload_size_, entries_.size(), model_count);
 }
 
 Status ArchiveReader::ChunkError(uint64_t chunk, const Status& status) const {

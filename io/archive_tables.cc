@@ -175,7 +175,7 @@ uint64_t StreamSize(const std::vector<FileEntry>& entries) {
 }
 
 Status ValidateChunkTable(const std::vector<ChunkRow>& chunks, uint64_t stream_size,
-                          uint64_t payload_size, uint64_t entry_count) {
+                          uint64_t payload_size, uint64_t entry_count, uint64_t model_count) {
   uint64_t next_stream = 0;
   uint64_t next_payload = 0;
   for (size_t i = 0; i < chunks.size(); ++i) {
@@ -191,6 +191,7 @@ Status ValidateChunkTable(const std::vector<ChunkRow>& chunks, uint64_t stream_s
       return Corrupt(where + ": record lies outside /payload or overlaps another");
     }
     if (c.level < kMinLevel || c.level > kMaxLevel) return Corrupt(where + ": invalid level");
+    if (c.model > model_count) return Corrupt(where + ": model index beyond the models attribute");
     if (c.first_entry > c.last_entry || c.last_entry >= entry_count) {
       return Corrupt(where + ": invalid file range");
     }

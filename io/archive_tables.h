@@ -44,9 +44,10 @@ StatusOr<std::vector<FileEntry>> TableToEntries(const FileTable& table);
 
 // Validates the chunk table against §2.2: tiling of a stream of
 // `stream_size` bytes, records inside a payload of `payload_size` bytes in
-// order, sizes within limits, entry ranges within `entry_count`.
+// order, sizes within limits, entry ranges within `entry_count`, model
+// indices within `model_count` (the ids in the `models` attribute).
 Status ValidateChunkTable(const std::vector<ChunkRow>& chunks, uint64_t stream_size,
-                          uint64_t payload_size, uint64_t entry_count);
+                          uint64_t payload_size, uint64_t entry_count, uint64_t model_count);
 
 // Sum of the sizes of the regular entries (the data stream length).
 uint64_t StreamSize(const std::vector<FileEntry>& entries);

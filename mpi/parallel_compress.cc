@@ -117,6 +117,10 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
     ArchiveAttributes attributes;
     attributes.codecs = CodecsAttribute(rows);
     attributes.models = ModelsAttribute(rows, *codec);
+    // The one model, if any, is index 1 of `models` for the chunks that kept it.
+    for (ChunkRow& row : rows) {
+      if (!attributes.models.empty() && row.codec == static_cast<uint16_t>(codec->id())) row.model = 1;
+    }
     attributes.chunk_size = options.chunk_size;
     RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
     summary->entries = source.tree.entries.size();
