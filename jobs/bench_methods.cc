@@ -112,7 +112,8 @@ std::vector<std::string> Substitute(const CommandTemplate& command, const std::s
 }  // namespace
 
 std::vector<std::string> DefaultMethodNames() {
-  std::vector<std::string> names = {"lmarc-cm-1", "lmarc-cm-5", "lmarc-cm-9", "lmarc-zstd-5"};
+  std::vector<std::string> names = {"lmarc-nn-1", "lmarc-nn-5",  "lmarc-nn-9",  "lmarc-nn-5-ablation",
+                                    "lmarc-cm-1", "lmarc-cm-5",  "lmarc-cm-9",  "lmarc-zstd-5"};
   for (const BenchMethod& peer : PeerCatalogue()) names.push_back(peer.name);
   return names;
 }

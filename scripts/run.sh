@@ -22,7 +22,8 @@ case "${1:-demo}" in
     OUT="$BUILD_DIR/demo"
     rm -rf "$OUT" && mkdir -p "$OUT"
     # Sample data shipped with the repository: source code and documents.
-    "$LMARC" compress "$ROOT/tests/data/sample" "$ROOT/docs" -o "$OUT/demo.lmarc.h5" --progress
+    "$LMARC" compress "$ROOT/tests/data/sample" "$ROOT/docs" -o "$OUT/demo.lmarc.h5" --progress \
+      --codec nn  # the shipped transformer mixed with the context models
     "$LMARC" list "$OUT/demo.lmarc.h5" | tail -n 4
     "$LMARC" verify "$OUT/demo.lmarc.h5"
     "$LMARC" decompress "$OUT/demo.lmarc.h5" -o "$OUT/restored"

@@ -115,16 +115,17 @@ TEST_F(BenchJobTest, DefaultMethodsWithStandInWriteTableAndCsv) {
   ASSERT_TRUE(status.ok()) << status.message();
 
   const std::vector<std::string> table_lines = Lines(table.str());
-  ASSERT_EQ(table_lines.size(), 7u) << table.str();  // header, 4 methods, note, missing peers
+  ASSERT_EQ(table_lines.size(), 11u) << table.str();  // header, 8 methods, note, missing peers
   EXPECT_EQ(table_lines[0].rfind("method", 0), 0u);
-  for (const std::string method : {"lmarc-cm-1", "lmarc-cm-5", "lmarc-cm-9", "lmarc-zstd-5"}) {
+  for (const std::string method : {"lmarc-nn-1", "lmarc-nn-5", "lmarc-nn-9", "lmarc-nn-5-ablation",
+                                   "lmarc-cm-1", "lmarc-cm-5", "lmarc-cm-9", "lmarc-zstd-5"}) {
     EXPECT_NE(table.str().find(method), std::string::npos) << method;
   }
   EXPECT_EQ(table_lines.back(), "missing peers: zstd, xz, bzip3, brotli");
 
   const uint64_t b_bytes = fs::file_size(root_ / "inputs" / "b.txt");
   const std::vector<std::string> csv = Lines(ReadFile(options.csv_path));
-  ASSERT_EQ(csv.size(), 1u + 2 * 4 + 4);  // header, 2 files x 4 methods, 4 TOTAL rows
+  ASSERT_EQ(csv.size(), 1u + 2 * 8 + 8);  // header, 2 files x 8 methods, 8 TOTAL rows
   EXPECT_EQ(csv[0],
             "file,method,raw_bytes,compressed_bytes,ratio,compress_s,decompress_s,"
             "compress_mbps,decompress_mbps");
@@ -132,19 +133,20 @@ TEST_F(BenchJobTest, DefaultMethodsWithStandInWriteTableAndCsv) {
   const std::string b_row_prefix = (root_ / "inputs" / "b.txt").string() + ",lmarc-cm-1," +
                                    std::to_string(b_bytes) + "," +
                                    std::to_string(b_bytes + 6) + ",";  // + "b.txt\n"
-  EXPECT_EQ(csv[1].rfind(b_row_prefix, 0), 0u) << csv[1];
-  EXPECT_EQ(csv[5].rfind((root_ / "inputs" / "nested" / "a.bin").string() + ",lmarc-cm-1,14,20,", 0),
+  EXPECT_EQ(csv[5].rfind(b_row_prefix, 0), 0u) << csv[5];
+  EXPECT_EQ(csv[13].rfind((root_ / "inputs" / "nested" / "a.bin").string() + ",lmarc-cm-1,14,20,", 0),
             0u)
-      << csv[5];
-  EXPECT_EQ(csv[9].rfind("TOTAL,lmarc-cm-1," + std::to_string(b_bytes + 14) + "," +
-                             std::to_string(b_bytes + 14 + 12) + ",",
-                         0),
+      << csv[13];
+  EXPECT_EQ(csv[21].rfind("TOTAL,lmarc-cm-1," + std::to_string(b_bytes + 14) + "," +
+                              std::to_string(b_bytes + 14 + 12) + ",",
+                          0),
             0u)
-      << csv[9];
+      << csv[21];
 
-  // Each of the 2 files x 4 methods x 2 runs compressed and decompressed once.
+  // Each of the 2 files x 8 methods x 2 runs compressed and decompressed once.
   const std::string calls = ReadFile(root_ / "calls.log");
-  EXPECT_EQ(Lines(calls).size(), 2u * 4 * 2 * 2);
+  EXPECT_EQ(Lines(calls).size(), 2u * 8 * 2 * 2);
+  EXPECT_NE(calls.find("--codec nn --level 5 --model none -f --quiet --threads 1"), std::string::npos);
   EXPECT_NE(calls.find("--codec cm --level 9 -f --quiet --threads 1"), std::string::npos);
   EXPECT_NE(calls.find("--codec zstd --level 5"), std::string::npos);
   // The scratch subdirectory is removed afterwards.
