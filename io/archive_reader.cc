@@ -167,6 +167,17 @@ Status ArchiveReader::DecodeRecord(uint64_t chunk, const std::vector<uint8_t>& r
 }
 
 
+Status ArchiveReader::DecodeRecords(std::span<const uint64_t> chunks,
+                                    std::span<const std::vector<uint8_t>> records,
+                                    std::vector<std::vector<uint8_t>>* raws) const {
+  chunks_decoded_ += chunks.size();
+  std::vector<ChunkRow> rows;
+  for (uint64_t chunk : chunks) rows.push_back(chunks_[chunk]);
+  size_t failed = 0;
+  const Status status = DecodeCheckedRecords(*registry_, rows, records, raws, &failed);
+  return status.ok() ? status : ChunkError(chunks[failed], status);
+}
+
 std::pair<uint64_t, uint64_t> ArchiveReader::ChunksForRange(uint64_t offset,
                                                             uint64_t length) const {
   if (length == 0) return {0, 0};

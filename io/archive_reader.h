@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ class ArchiveReader {
   // Decodes a record fetched (and checked) by ReadRecord; verifies the raw checksum.
   Status DecodeRecord(uint64_t chunk, const std::vector<uint8_t>& record,
                       std::vector<uint8_t>* raw) const;
+  // DecodeRecord for several chunks decoded together (DecodeCheckedRecords).
+  Status DecodeRecords(std::span<const uint64_t> chunks, std::span<const std::vector<uint8_t>> records,
+                       std::vector<std::vector<uint8_t>>* raws) const;
 
   // Number of chunk decodes performed (tests assert that extraction only
   // decodes the chunks it needs).

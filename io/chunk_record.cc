@@ -1,6 +1,7 @@
 #include "io/chunk_record.h"
 
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "src/byte_order.h"
@@ -98,6 +99,42 @@ Status DecodeCheckedRecord(const CodecRegistry& registry, const ChunkRow& row,
   RETURN_IF_ERROR(codec->Decode(record.subspan(kRecordHeaderSize), *raw)
                       .WithContext(std::string(codec->name())));
   if (Xxh64(*raw) != row.raw_xxh64) return Corrupt("checksum mismatch");
+  return Status::Ok();
+}
+
+Status DecodeCheckedRecords(const CodecRegistry& registry, std::span<const ChunkRow> rows,
+                            std::span<const std::vector<uint8_t>> records,
+                            std::vector<std::vector<uint8_t>>* raws, size_t* failed) {
+  raws->resize(rows.size());
+  std::map<uint16_t, std::vector<size_t>> by_codec;  // codec id -> record indices
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (registry.Find(static_cast<CodecId>(rows[i].codec)) == nullptr) {
+      *failed = i;
+      return Unsupported("unknown codec id " + std::to_string(rows[i].codec));
+    }
+    (*raws)[i].resize(rows[i].raw_size);
+    by_codec[rows[i].codec].push_back(i);
+  }
+  for (const auto& [id, indices] : by_codec) {
+    const Codec& codec = *registry.Find(static_cast<CodecId>(id));
+    std::vector<std::span<const uint8_t>> bodies;
+    std::vector<std::span<uint8_t>> outputs;
+    for (size_t i : indices) {
+      bodies.push_back(std::span<const uint8_t>(records[i]).subspan(kRecordHeaderSize));
+      outputs.push_back((*raws)[i]);
+    }
+    size_t at = 0;
+    if (Status status = codec.DecodeBatch(bodies, outputs, &at); !status.ok()) {
+      *failed = indices[at];
+      return status.WithContext(std::string(codec.name()));
+    }
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (Xxh64((*raws)[i]) != rows[i].raw_xxh64) {
+      *failed = i;
+      return Corrupt("checksum mismatch");
+    }
+  }
   return Status::Ok();
 }
 

@@ -67,4 +67,11 @@ Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const 
 Status DecodeCheckedRecord(const CodecRegistry& registry, const ChunkRow& row,
                            std::span<const uint8_t> record, std::vector<uint8_t>* raw);
 
+// DecodeCheckedRecord for several records at once: records of one codec go
+// to its DecodeBatch together (nn decodes them in lockstep). On failure
+// *failed is the index of the record at fault.
+Status DecodeCheckedRecords(const CodecRegistry& registry, std::span<const ChunkRow> rows,
+                            std::span<const std::vector<uint8_t>> records,
+                            std::vector<std::vector<uint8_t>>* raws, size_t* failed);
+
 }  // namespace lmarc

@@ -52,6 +52,13 @@ class ArchiveSession {
     return reader_->DecodeRecord(chunk, record, raw);
   }
 
+  // Decodes chunks together (the nn codec batches their transformer calls).
+  Status DecodeMany(std::span<const uint64_t> chunks, std::vector<std::vector<uint8_t>>* raws) {
+    std::vector<std::vector<uint8_t>> records(chunks.size());
+    for (size_t i = 0; i < chunks.size(); ++i) RETURN_IF_ERROR(Fetch(chunks[i], &records[i]));
+    return reader_->DecodeRecords(chunks, records, raws);
+  }
+
  private:
   explicit ArchiveSession(std::unique_ptr<ArchiveReader> reader) : reader_(std::move(reader)) {}
   std::unique_ptr<ArchiveReader> reader_;
@@ -192,13 +199,11 @@ Status ParallelDecompress(const DecompressOptions& options) {
   }
   Borrowed<TreeRestorer> borrowed(&restorers);
 
-  const TaskFunction restore_chunk = [&](uint64_t chunk) -> StatusOr<std::vector<uint8_t>> {
-    std::vector<uint8_t> raw;
-    RETURN_IF_ERROR(session->Decode(chunk, &raw));
+  // Writes a decoded chunk's bytes into the files it covers.
+  const auto restore_chunk = [&](uint64_t chunk, const std::vector<uint8_t>& raw) -> Status {
     const ChunkRow& row = reader.chunks()[chunk];
     const uint64_t chunk_end = row.stream_offset + row.raw_size;
-    const std::string context = options.archive + ": chunk " + std::to_string(chunk);
-    RETURN_IF_ERROR(borrowed.With([&](TreeRestorer& restorer) -> Status {
+    return borrowed.With([&](TreeRestorer& restorer) -> Status {
       for (uint64_t i = row.first_entry; i <= row.last_entry; ++i) {
         const FileEntry& entry = entries[i];
         if (entry.kind != EntryKind::kRegular) continue;
@@ -210,16 +215,35 @@ Status ParallelDecompress(const DecompressOptions& options) {
             std::span<const uint8_t>(raw.data() + (begin - row.stream_offset), end - begin)));
       }
       return Status::Ok();
-    }).WithContext(context));
+    }).WithContext(options.archive + ": chunk " + std::to_string(chunk));
+  };
+  // A task restores a group of consecutive chunks, decoded together: small
+  // chunks share transformer calls. Groups stay small enough to keep every
+  // worker busy (at most 8 chunks, at least 4 groups per worker thread).
+  const uint64_t chunk_count = reader.chunks().size();
+  const uint64_t workers = static_cast<uint64_t>(MpiRuntime::size()) * options.threads;
+  const uint64_t group = std::clamp<uint64_t>(chunk_count / (4 * workers), 1, 8);
+  const auto group_chunks = [&](uint64_t task) {
+    std::vector<uint64_t> chunks;
+    for (uint64_t c = task * group; c < std::min(chunk_count, (task + 1) * group); ++c) chunks.push_back(c);
+    return chunks;
+  };
+  const TaskFunction restore_group = [&](uint64_t task) -> StatusOr<std::vector<uint8_t>> {
+    const std::vector<uint64_t> chunks = group_chunks(task);
+    std::vector<std::vector<uint8_t>> raws;
+    RETURN_IF_ERROR(session->DecodeMany(chunks, &raws));
+    for (size_t g = 0; g < chunks.size(); ++g) {
+      RETURN_IF_ERROR(restore_chunk(chunks[g], raws[g]));
+    }
     return std::vector<uint8_t>();  // written here; rank 0 only counts progress
   };
   ProgressMeter progress(options.reporting, "decompress", reader.stream_size());
-  const ConsumeFunction count_progress = [&](uint64_t chunk, std::vector<uint8_t>&&) {
-    progress.Add(reader.chunks()[chunk].raw_size);
+  const ConsumeFunction count_progress = [&](uint64_t task, std::vector<uint8_t>&&) {
+    for (uint64_t chunk : group_chunks(task)) progress.Add(reader.chunks()[chunk].raw_size);
     return Status::Ok();
   };
-  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(reader.chunks().size(), options.threads), restore_chunk,
-                              count_progress));
+  const uint64_t tasks = (chunk_count + group - 1) / group;
+  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(tasks, options.threads), restore_group, count_progress));
   if (MpiRuntime::rank() != 0) return Status::Ok();
   progress.Finish();
   // Every chunk has been written: results reach rank 0 only after their writes.

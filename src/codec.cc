@@ -16,6 +16,18 @@ const Codec* CodecRegistry::Find(CodecId id) const {
   return nullptr;
 }
 
+Status Codec::DecodeBatch(std::span<const std::span<const uint8_t>> bodies,
+                         std::span<const std::span<uint8_t>> raws, size_t* failed) const {
+  if (bodies.size() != raws.size()) return InvalidArgument("decode batch size mismatch");
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    if (Status status = Decode(bodies[i], raws[i]); !status.ok()) {
+      *failed = i;
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
 const Codec* CodecRegistry::FindByName(std::string_view name) const {
   for (const auto& codec : codecs_) {
     if (codec->name() == name) return codec.get();

@@ -53,6 +53,13 @@ class Codec {
   // Decodes `body` into exactly raw.size() bytes.
   [[nodiscard]] virtual Status Decode(std::span<const uint8_t> body,
                                       std::span<uint8_t> raw) const = 0;
+
+  // Decodes bodies[i] into raws[i] for every i; on failure *failed is the
+  // index of the chunk at fault. The default decodes one by one; a codec
+  // whose model runs faster on batches (nn) decodes them together.
+  [[nodiscard]] virtual Status DecodeBatch(std::span<const std::span<const uint8_t>> bodies,
+                                           std::span<const std::span<uint8_t>> raws,
+                                           size_t* failed) const;
 };
 
 // Owns the codecs known to this build; lookup by id (decode) or name (CLI).

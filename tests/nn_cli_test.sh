@@ -3,7 +3,8 @@
 #   (a) archives are byte-identical under ONEDNN_MAX_CPU_ISA=SSE41, AVX2,
 #       AVX512_CORE and uncapped (each cap checked in `lmarc version`), with
 #       --threads 1 and 2;
-#   (b) an archive decoded on the forced scalar path restores the input;
+#   (b) an archive decoded on the forced scalar path restores the input, and
+#       one of many small chunks (decoded in groups) too;
 #   (c) the archive names its model (root attribute `models`);
 #   (d) without the model, decompress fails with one line naming the model id
 #       and leaves no restored tree looking complete.
@@ -62,6 +63,17 @@ if diff -r "$work/in" "$work/out/in" > /dev/null; then
   pass "scalar-path decode restores the input"
 else
   fail "scalar-path decode differs from the input"
+fi
+
+# Many small chunks: decompress decodes them in groups, one transformer call
+# per step for all of a group's lanes.
+"$lmarc" compress "$work/in" -o "$work/small.lmarc.h5" --codec nn --model "$model_id" \
+  --level 1 --chunk-size 4KiB --quiet
+"$lmarc" decompress "$work/small.lmarc.h5" -o "$work/out_small" --quiet
+if diff -r "$work/in" "$work/out_small/in" > /dev/null; then
+  pass "4 KiB chunks decoded in groups restore the input"
+else
+  fail "4 KiB chunks decoded in groups differ from the input"
 fi
 
 if h5dump -a /models "$work/uncapped.lmarc.h5" | grep -q "$model_id"; then

@@ -142,5 +142,40 @@ TEST_F(NnCodecTest, HostileBodiesFailCleanly) {
   EXPECT_EQ(truncated.code(), StatusCode::kCorrupt);
 }
 
+// Several chunks decoded together (one transformer call per step for all
+// their lanes) give what each gives alone, whatever their levels, sizes and
+// models; a corrupt chunk is named by its index.
+TEST_F(NnCodecTest, BatchDecodeEqualsChunkByChunk) {
+  struct Chunk { int level; size_t size; std::string model; };
+  const std::vector<Chunk> chunks = {{5, 3000, *model_id_}, {1, 20000, *model_id_}, {9, 0, *model_id_},
+                                     {5, 700, "none"},      {9, 5000, *model_id_}, {1, 1, *model_id_}};
+  std::vector<std::vector<uint8_t>> raws, bodies;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    std::vector<uint8_t> raw = Sample(chunks[c].size + 13 * c);
+    raw.resize(chunks[c].size);
+    bodies.push_back(EncodeOrDie(NnCodec(chunks[c].model), raw, chunks[c].level));
+    raws.push_back(std::move(raw));
+  }
+  std::vector<std::vector<uint8_t>> decoded(chunks.size());
+  std::vector<std::span<const uint8_t>> body_spans;
+  std::vector<std::span<uint8_t>> raw_spans;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    decoded[c].resize(raws[c].size());
+    body_spans.push_back(bodies[c]);
+    raw_spans.push_back(decoded[c]);
+  }
+  size_t failed = 99;
+  const NnCodec codec;
+  const Status status = codec.DecodeBatch(body_spans, raw_spans, &failed);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(decoded, raws);
+
+  std::vector<uint8_t> corrupt = bodies[4];
+  corrupt.resize(corrupt.size() / 3);
+  body_spans[4] = corrupt;
+  EXPECT_EQ(codec.DecodeBatch(body_spans, raw_spans, &failed).code(), StatusCode::kCorrupt);
+  EXPECT_EQ(failed, 4u);
+}
+
 }  // namespace
 }  // namespace lmarc

@@ -71,8 +71,34 @@ uint8_t CodeByte(cm::Predictor<kHashed, kExternalInputs>& predictor,
   return static_cast<uint8_t>(c0 & 0xFF);
 }
 
-// Everything both directions share: the predictor with its lanes, the
-// transformer session, the layout.
+// The transformer evaluated for the lanes of one or several chunks: a
+// session with every lane, and each row's cumulative distribution.
+class TransformerBatch {
+ public:
+  [[nodiscard]] Status Start(std::shared_ptr<const nn::TransformerModel> model, int lanes) {
+    ASSIGN_OR_RETURN(session_, nn::TransformerSession::Create(std::move(model), lanes));
+    return Status::Ok();
+  }
+
+  // Evaluates `rows`; row r's cumulative distribution is then cumulative(r).
+  [[nodiscard]] Status Evaluate(const std::vector<nn::TransformerRow>& rows) {
+    distributions_.resize(rows.size() * nn::kByteVocabulary);
+    cumulative_.resize(rows.size() * (nn::kByteVocabulary + 1));
+    RETURN_IF_ERROR(session_->Forward(rows, distributions_));
+    for (size_t r = 0; r < rows.size(); ++r) {
+      Accumulate(&distributions_[r * nn::kByteVocabulary], &cumulative_[r * (nn::kByteVocabulary + 1)]);
+    }
+    return Status::Ok();
+  }
+  const uint32_t* cumulative(size_t row) const { return &cumulative_[row * (nn::kByteVocabulary + 1)]; }
+
+ private:
+  std::unique_ptr<nn::TransformerSession> session_;
+  std::vector<uint32_t> distributions_;
+  std::vector<uint32_t> cumulative_;
+};
+
+// One chunk's cm side: the predictor with its lanes and the layout.
 template <int kHashed>
 class LaneModel {
  public:
@@ -90,27 +116,14 @@ class LaneModel {
     }
   }
 
-  [[nodiscard]] Status UseTransformer(std::shared_ptr<const nn::TransformerModel> model) {
-    ASSIGN_OR_RETURN(session_, nn::TransformerSession::Create(std::move(model), lanes_));
-    return Status::Ok();
-  }
-  bool has_transformer() const { return session_ != nullptr; }
-
   const LaneLayout& layout() const { return layout_; }
   int lanes() const { return lanes_; }
-
-  // Evaluates `rows` and leaves each row's cumulative distribution at
-  // cumulative(row).
-  [[nodiscard]] Status Evaluate(const std::vector<nn::TransformerRow>& rows) {
-    distributions_.resize(rows.size() * nn::kByteVocabulary);
-    cumulative_.resize(rows.size() * (nn::kByteVocabulary + 1));
-    RETURN_IF_ERROR(session_->Forward(rows, distributions_));
-    for (size_t r = 0; r < rows.size(); ++r) {
-      Accumulate(&distributions_[r * nn::kByteVocabulary], cumulative(r));
-    }
-    return Status::Ok();
+  // Lanes still coding at `step`: a prefix of the lanes.
+  size_t ActiveLanes(size_t step) const {
+    size_t active = 0;
+    while (active < static_cast<size_t>(lanes_) && step < layout_.Length(active)) ++active;
+    return active;
   }
-  uint32_t* cumulative(size_t row) { return &cumulative_[row * (nn::kByteVocabulary + 1)]; }
 
   // Codes one byte of lane k (see CodeByte).
   template <typename CodeBit>
@@ -127,9 +140,6 @@ class LaneModel {
   Predictor predictor_;
   const cm::LogisticTables& logistic_;
   std::vector<typename Predictor::Lane> lane_states_;  // the inactive lanes
-  std::unique_ptr<nn::TransformerSession> session_;
-  std::vector<uint32_t> distributions_;
-  std::vector<uint32_t> cumulative_;
 };
 
 size_t LongestLane(size_t raw_size, int lanes) {
@@ -141,8 +151,8 @@ int InputToken(std::span<const uint8_t> lane_bytes, size_t position) {
 }
 
 template <int kHashed>
-Status EncodeLanes(LaneModel<kHashed>& model, std::span<const uint8_t> raw,
-                   std::vector<uint8_t>* body) {
+Status EncodeLanes(LaneModel<kHashed>& model, TransformerBatch* batch,
+                   std::span<const uint8_t> raw, std::vector<uint8_t>* body) {
   const LaneLayout& layout = model.layout();
   const size_t lanes = static_cast<size_t>(model.lanes());
   const size_t steps = layout.Length(0);
@@ -151,7 +161,7 @@ Status EncodeLanes(LaneModel<kHashed>& model, std::span<const uint8_t> raw,
   std::vector<size_t> first_row(lanes);
   for (size_t block = 0; block < steps; block += kEncoderBlock) {
     const size_t block_end = std::min(steps, block + kEncoderBlock);
-    if (model.has_transformer()) {
+    if (batch != nullptr) {
       rows.clear();
       for (size_t k = 0; k < lanes; ++k) {
         first_row[k] = rows.size();
@@ -160,13 +170,13 @@ Status EncodeLanes(LaneModel<kHashed>& model, std::span<const uint8_t> raw,
           rows.push_back({static_cast<int>(k), InputToken(lane, j)});
         }
       }
-      RETURN_IF_ERROR(model.Evaluate(rows));
+      RETURN_IF_ERROR(batch->Evaluate(rows));
     }
     for (size_t j = block; j < block_end; ++j) {
       for (size_t k = 0; k < lanes && j < layout.Length(k); ++k) {
         const uint8_t byte = raw[layout.Start(k) + j];
         const uint32_t* cumulative =
-            model.has_transformer() ? model.cumulative(first_row[k] + (j - block)) : nullptr;
+            batch != nullptr ? batch->cumulative(first_row[k] + (j - block)) : nullptr;
         model.CodeLaneByte(static_cast<int>(k), cumulative, [&](uint32_t p1, int bit_pos) {
           const int bit = (byte >> (7 - bit_pos)) & 1;
           encoder.Encode(bit, p1);
@@ -179,37 +189,54 @@ Status EncodeLanes(LaneModel<kHashed>& model, std::span<const uint8_t> raw,
   return Status::Ok();
 }
 
+// One chunk decoded in lockstep with others (DecodeChunks): per step, the
+// rows of its active lanes, then their bytes.
+class ChunkDecoder {
+ public:
+  virtual ~ChunkDecoder() = default;
+  virtual size_t steps() const = 0;
+  // Appends one row per lane active at `step`, lanes numbered from lane_base.
+  virtual void AppendRows(size_t step, int lane_base, std::vector<nn::TransformerRow>* rows) const = 0;
+  // Decodes byte `step` of each active lane; lane k's distribution is
+  // batch->cumulative(first_row + k) (no transformer when batch is null).
+  [[nodiscard]] virtual Status DecodeStep(size_t step, const TransformerBatch* batch,
+                                          size_t first_row) = 0;
+};
+
 template <int kHashed>
-Status DecodeLanes(LaneModel<kHashed>& model, std::span<const uint8_t> coded,
-                   std::span<uint8_t> raw) {
-  const LaneLayout& layout = model.layout();
-  const size_t lanes = static_cast<size_t>(model.lanes());
-  const size_t steps = layout.Length(0);
-  ArithDecoder decoder(coded);
-  std::vector<nn::TransformerRow> rows;
-  for (size_t j = 0; j < steps; ++j) {
-    size_t active = 0;  // lanes still coding at step j: a prefix of the lanes
-    while (active < lanes && j < layout.Length(active)) ++active;
-    if (model.has_transformer()) {
-      rows.clear();
-      for (size_t k = 0; k < active; ++k) {
-        rows.push_back({static_cast<int>(k), InputToken(raw.subspan(layout.Start(k)), j)});
-      }
-      RETURN_IF_ERROR(model.Evaluate(rows));
+class LaneDecoder final : public ChunkDecoder {
+ public:
+  LaneDecoder(int level, int lanes, std::span<const uint8_t> coded, std::span<uint8_t> raw)
+      : model_(level, raw.size(), lanes), decoder_(coded), raw_(raw) {}
+
+  size_t steps() const override { return model_.layout().Length(0); }
+
+  void AppendRows(size_t step, int lane_base, std::vector<nn::TransformerRow>* rows) const override {
+    for (size_t k = 0; k < model_.ActiveLanes(step); ++k) {
+      rows->push_back({lane_base + static_cast<int>(k),
+                       InputToken(raw_.subspan(model_.layout().Start(k)), step)});
     }
-    for (size_t k = 0; k < active; ++k) {
-      const uint32_t* cumulative = model.has_transformer() ? model.cumulative(k) : nullptr;
-      raw[layout.Start(k) + j] = model.CodeLaneByte(
+  }
+
+  Status DecodeStep(size_t step, const TransformerBatch* batch, size_t first_row) override {
+    for (size_t k = 0; k < model_.ActiveLanes(step); ++k) {
+      const uint32_t* cumulative = batch != nullptr ? batch->cumulative(first_row + k) : nullptr;
+      raw_[model_.layout().Start(k) + step] = model_.CodeLaneByte(
           static_cast<int>(k), cumulative,
-          [&](uint32_t p1, int /*bit_pos*/) { return decoder.Decode(p1); });
+          [&](uint32_t p1, int /*bit_pos*/) { return decoder_.Decode(p1); });
     }
     // Stop early on garbage: once past the input, the rest is meaningless.
-    if (decoder.overrun()) return Corrupt("nn: body ended before the raw size was reached");
+    if (decoder_.overrun()) return Corrupt("nn: body ended before the raw size was reached");
+    return Status::Ok();
   }
-  return Status::Ok();
-}
 
-// Runs the coding loops for the predictor of `level`.
+ private:
+  LaneModel<kHashed> model_;
+  ArithDecoder decoder_;
+  std::span<uint8_t> raw_;
+};
+
+// Runs the encoding loop for the predictor of `level`.
 template <typename Run>
 Status WithLaneModel(int level, size_t raw_size, int lanes, Run&& run) {
   switch (cm::HashedContexts(level)) {
@@ -219,6 +246,24 @@ Status WithLaneModel(int level, size_t raw_size, int lanes, Run&& run) {
     default: { LaneModel<10> m(level, raw_size, lanes); return run(m); }
   }
 }
+
+std::unique_ptr<ChunkDecoder> MakeChunkDecoder(int level, int lanes, std::span<const uint8_t> coded,
+                                               std::span<uint8_t> raw) {
+  switch (cm::HashedContexts(level)) {
+    case 3: return std::make_unique<LaneDecoder<3>>(level, lanes, coded, raw);
+    case 4: return std::make_unique<LaneDecoder<4>>(level, lanes, coded, raw);
+    case 5: return std::make_unique<LaneDecoder<5>>(level, lanes, coded, raw);
+    default: return std::make_unique<LaneDecoder<10>>(level, lanes, coded, raw);
+  }
+}
+
+// A validated body header.
+struct ParsedBody {
+  int level = 0;
+  int lanes = 0;
+  std::string model_id;  // empty: no transformer
+  std::span<const uint8_t> coded;
+};
 
 bool HexToBytes(std::string_view hex, uint8_t* out) {
   const auto digit = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
@@ -267,28 +312,33 @@ Status NnCodec::Encode(std::span<const uint8_t> raw, int level, std::vector<uint
     ASSIGN_OR_RETURN(model, nn::LoadModel(model_id_));
   }
   if (raw.empty()) return Status::Ok();
+  TransformerBatch batch;
+  if (model) RETURN_IF_ERROR(batch.Start(model, lanes));
   return WithLaneModel(level, raw.size(), lanes, [&](auto& lane_model) -> Status {
-    if (model) RETURN_IF_ERROR(lane_model.UseTransformer(model));
-    return EncodeLanes(lane_model, raw, body);
+    return EncodeLanes(lane_model, model ? &batch : nullptr, raw, body);
   });
 }
 
-Status NnCodec::Decode(std::span<const uint8_t> body, std::span<uint8_t> raw) const {
-  if (body.size() < kHeaderBytes) return Corrupt("nn: body shorter than its header");
-  if (body[0] != kFormatVersion) {
+namespace {
+
+StatusOr<ParsedBody> ParseBody(std::span<const uint8_t> body, size_t raw_size) {
+  if (body.size() < NnCodec::kHeaderBytes) return Corrupt("nn: body shorter than its header");
+  if (body[0] != NnCodec::kFormatVersion) {
     return Unsupported("nn: body format version " + std::to_string(body[0]) + " is unknown");
   }
-  const int level = body[1];
-  if (level < kMinLevel || level > kMaxLevel) {
-    return Corrupt("nn: level " + std::to_string(level) + " is outside 1..9");
+  ParsedBody parsed;
+  parsed.level = body[1];
+  if (parsed.level < kMinLevel || parsed.level > kMaxLevel) {
+    return Corrupt("nn: level " + std::to_string(parsed.level) + " is outside 1..9");
   }
-  const int lanes = body[4];
-  if (lanes < 1 || lanes > kMaxLanes || static_cast<size_t>(lanes) > std::max<size_t>(raw.size(), 1)) {
-    return Corrupt("nn: " + std::to_string(lanes) + " lanes for " + std::to_string(raw.size()) +
+  parsed.lanes = body[4];
+  if (parsed.lanes < 1 || parsed.lanes > NnCodec::kMaxLanes ||
+      static_cast<size_t>(parsed.lanes) > std::max<size_t>(raw_size, 1)) {
+    return Corrupt("nn: " + std::to_string(parsed.lanes) + " lanes for " + std::to_string(raw_size) +
                    " bytes");
   }
-  if (body[2] != cm::ChooseCmParams(level, raw.size()).table_bits ||
-      body[3] != cm::ChooseCmParams(level, LongestLane(raw.size(), lanes)).match_bits) {
+  if (body[2] != cm::ChooseCmParams(parsed.level, raw_size).table_bits ||
+      body[3] != cm::ChooseCmParams(parsed.level, LongestLane(raw_size, parsed.lanes)).match_bits) {
     return Corrupt("nn: table sizes in the header do not match the level and raw size");
   }
   const uint8_t flags = body[5];
@@ -297,20 +347,100 @@ Status NnCodec::Decode(std::span<const uint8_t> body, std::span<uint8_t> raw) co
   if ((flags & ~kFlagTransformer) != 0 || all_zero == ((flags & kFlagTransformer) != 0)) {
     return Corrupt("nn: invalid flags or model id");
   }
-  std::shared_ptr<const nn::TransformerModel> model;
   if (flags & kFlagTransformer) {
     Sha256Digest digest;
     std::copy(id_bytes.begin(), id_bytes.end(), digest.begin());
-    ASSIGN_OR_RETURN(model, nn::LoadModel(DigestToHex(digest)));
+    parsed.model_id = DigestToHex(digest);
   }
-  if (raw.empty()) {
-    if (body.size() != kHeaderBytes) return Corrupt("nn: trailing bytes after an empty body");
-    return Status::Ok();
+  if (raw_size == 0 && body.size() != NnCodec::kHeaderBytes) {
+    return Corrupt("nn: trailing bytes after an empty body");
   }
-  return WithLaneModel(level, raw.size(), lanes, [&](auto& lane_model) -> Status {
-    if (model) RETURN_IF_ERROR(lane_model.UseTransformer(model));
-    return DecodeLanes(lane_model, body.subspan(kHeaderBytes), raw);
-  });
+  parsed.coded = body.subspan(NnCodec::kHeaderBytes);
+  return parsed;
+}
+
+// Decodes chunks that share one model (empty: none) in lockstep: per step,
+// one transformer call for the active lanes of every chunk.
+Status DecodeInLockstep(const std::string& model_id, std::vector<std::unique_ptr<ChunkDecoder>>& chunks,
+                        const std::vector<int>& lanes, const std::vector<size_t>& indices,
+                        size_t* failed) {
+  TransformerBatch batch;
+  if (!model_id.empty()) {
+    StatusOr<std::shared_ptr<const nn::TransformerModel>> model = nn::LoadModel(model_id);
+    if (!model.ok()) {
+      *failed = indices.front();
+      return model.status();
+    }
+    int total_lanes = 0;
+    for (int l : lanes) total_lanes += l;
+    RETURN_IF_ERROR(batch.Start(*model, total_lanes));
+  }
+  size_t steps = 0;
+  for (const auto& chunk : chunks) steps = std::max(steps, chunk->steps());
+  std::vector<nn::TransformerRow> rows;
+  std::vector<size_t> first_row(chunks.size());
+  for (size_t step = 0; step < steps; ++step) {
+    rows.clear();
+    int lane_base = 0;
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      first_row[c] = rows.size();
+      if (step < chunks[c]->steps()) chunks[c]->AppendRows(step, lane_base, &rows);
+      lane_base += lanes[c];
+    }
+    if (!model_id.empty()) RETURN_IF_ERROR(batch.Evaluate(rows));
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      if (step >= chunks[c]->steps()) continue;
+      if (Status s = chunks[c]->DecodeStep(step, model_id.empty() ? nullptr : &batch, first_row[c]);
+          !s.ok()) {
+        *failed = indices[c];
+        return s;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status NnCodec::Decode(std::span<const uint8_t> body, std::span<uint8_t> raw) const {
+  size_t failed = 0;
+  return DecodeBatch(std::span(&body, 1), std::span(&raw, 1), &failed);
+}
+
+Status NnCodec::DecodeBatch(std::span<const std::span<const uint8_t>> bodies,
+                            std::span<const std::span<uint8_t>> raws, size_t* failed) const {
+  if (bodies.size() != raws.size()) return InvalidArgument("nn: batch size mismatch");
+  // Chunks grouped by model, in order of first appearance.
+  std::vector<std::string> models;
+  std::vector<std::vector<size_t>> groups;
+  std::vector<ParsedBody> parsed(bodies.size());
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    StatusOr<ParsedBody> body = ParseBody(bodies[i], raws[i].size());
+    if (!body.ok()) {
+      *failed = i;
+      return body.status();
+    }
+    parsed[i] = *body;
+    if (raws[i].empty()) continue;
+    const auto known = std::find(models.begin(), models.end(), parsed[i].model_id);
+    if (known == models.end()) {
+      models.push_back(parsed[i].model_id);
+      groups.emplace_back();
+    }
+    groups[static_cast<size_t>(std::find(models.begin(), models.end(), parsed[i].model_id) -
+                               models.begin())]
+        .push_back(i);
+  }
+  for (size_t g = 0; g < groups.size(); ++g) {
+    std::vector<std::unique_ptr<ChunkDecoder>> chunks;
+    std::vector<int> lanes;
+    for (size_t i : groups[g]) {
+      chunks.push_back(MakeChunkDecoder(parsed[i].level, parsed[i].lanes, parsed[i].coded, raws[i]));
+      lanes.push_back(parsed[i].lanes);
+    }
+    RETURN_IF_ERROR(DecodeInLockstep(models[g], chunks, lanes, groups[g], failed));
+  }
+  return Status::Ok();
 }
 
 }  // namespace lmarc

@@ -43,6 +43,10 @@ class NnCodec final : public Codec {
   Status Encode(std::span<const uint8_t> raw, int level,
                 std::vector<uint8_t>* body) const override;
   Status Decode(std::span<const uint8_t> body, std::span<uint8_t> raw) const override;
+  // Decodes the chunks that name the same model in lockstep, one transformer
+  // call per step for the lanes of all of them (Decode is a batch of one).
+  Status DecodeBatch(std::span<const std::span<const uint8_t>> bodies,
+                     std::span<const std::span<uint8_t>> raws, size_t* failed) const override;
   std::string_view model_id() const override { return model_id_; }
 
  private:
