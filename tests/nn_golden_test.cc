@@ -26,15 +26,21 @@ std::vector<uint8_t> GoldenInput() {
 std::string Sha256Hex(const std::vector<uint8_t>& bytes) { return DigestToHex(Sha256Of(bytes)); }
 
 // SHA-256 of the default model's distributions (u32 little-endian, 512
-// positions x 256) for the first 512 positions of the golden input.
-constexpr char kGoldenDistributions[] = "TBD";
+// positions x 256) for the first 512 positions of the golden input;
+// model/train/int_reference.py gives the same hash.
+constexpr char kGoldenDistributions[] =
+    "5ca68cd2c3357a67b42e6f056aeaf7f5e67fad35c16bd69d9de659eca99ca6b8";
 
 struct GoldenBody {
   int level;
   size_t size;
   const char* sha256;
 };
-constexpr GoldenBody kGoldenBodies[] = {{1, 0, "TBD"}, {5, 0, "TBD"}, {9, 0, "TBD"}};
+constexpr GoldenBody kGoldenBodies[] = {
+    {1, 8632, "fcc01431b9f797421dfd5a4934594268bb310852b4cfa05e86ffedef730b20eb"},
+    {5, 8308, "e34459a4e6db02315ea21f7adc1514b3baf92222bb013e5eb6b0ca25691b48dc"},
+    {9, 8313, "76c6dd50d74615966d6bff14fc8cba81df7c0dea84f92b5086b96aeba44ed2b7"},
+};
 
 TEST(NnGoldenTest, DefaultModelDistributions) {
   auto model = nn::LoadModel(kDefaultNnModelId);

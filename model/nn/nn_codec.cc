@@ -276,9 +276,9 @@ bool HexToBytes(std::string_view hex, uint8_t* out) {
 
 }  // namespace
 
-// Placeholder until the default model is trained (replaced by its id).
+// The shipped default model (model/weights/<id>.lmnn, docs/model.md).
 const std::string_view kDefaultNnModelId =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+    "2bbd10bf4f0f56342b488a56ca35a56a43cdb1171d8b7196dab32425a29d9ae1";
 
 int NnLanes(int level, size_t raw_size) {
   // Bytes per lane before a chunk gets another lane: more lanes decode
