@@ -37,7 +37,7 @@ struct GoldenBody {
   const char* sha256;
 };
 constexpr GoldenBody kGoldenBodies[] = {
-    {1, 8632, "fcc01431b9f797421dfd5a4934594268bb310852b4cfa05e86ffedef730b20eb"},
+    {1, 8449, "50cb20e715ce9936143ab3913425311d604481885252de08b4a7c108c2321936"},
     {5, 8308, "e34459a4e6db02315ea21f7adc1514b3baf92222bb013e5eb6b0ca25691b48dc"},
     {9, 8313, "76c6dd50d74615966d6bff14fc8cba81df7c0dea84f92b5086b96aeba44ed2b7"},
 };

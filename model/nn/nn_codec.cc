@@ -283,7 +283,7 @@ const std::string_view kDefaultNnModelId =
 int NnLanes(int level, size_t raw_size) {
   // Bytes per lane before a chunk gets another lane: more lanes decode
   // faster (larger transformer batches), fewer keep more history per lane.
-  const size_t lane_bytes = level <= 3 ? 4096 : (level <= 6 ? 65536 : 262144);
+  const size_t lane_bytes = level <= 3 ? (size_t{16} << 10) : (level <= 6 ? (size_t{1} << 20) : (size_t{4} << 20));
   const size_t lanes = std::clamp<size_t>(raw_size / lane_bytes, 1, NnCodec::kMaxLanes);
   return static_cast<int>(std::min(lanes, std::max<size_t>(raw_size, 1)));
 }
