@@ -14,6 +14,7 @@
 #include "model/nn/nn_codec.h"
 #include "model/nn/transformer.h"
 #include "src/sha256.h"
+#include "tests/isa_cap_util.h"
 
 namespace lmarc {
 namespace {
@@ -42,7 +43,10 @@ constexpr GoldenBody kGoldenBodies[] = {
     {9, 8313, "76c6dd50d74615966d6bff14fc8cba81df7c0dea84f92b5086b96aeba44ed2b7"},
 };
 
+// ctest also runs these under each ONEDNN_MAX_CPU_ISA cap and the forced
+// scalar path (nn_golden_isa_*, nn_golden_forced_scalar).
 TEST(NnGoldenTest, DefaultModelDistributions) {
+  ExpectIsaCapTookEffect();
   auto model = nn::LoadModel(kDefaultNnModelId);
   ASSERT_TRUE(model.ok()) << model.status().message();
   auto session = nn::TransformerSession::Create(*model, 1);
