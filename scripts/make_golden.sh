@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Produces the golden archives of tests/golden_archive_test.cc, ONCE.
 #
-#   scripts/make_golden.sh LMARC_BINARY [zstd] [cm] [bad]
+#   scripts/make_golden.sh LMARC_BINARY [zstd] [cm] [nn] [bad]
 #
 # NEVER regenerate an existing golden file: these archives are the promise
 # that every archive lmarc ever wrote keeps decoding. A new format or codec
@@ -12,6 +12,7 @@
 #
 #   zstd  tests/data/golden-v1-zstd.lmarc.h5   (codec zstd, level 5)
 #   cm    tests/data/golden-v1-cm.lmarc.h5     (codec cm, level 5)
+#   nn    tests/data/golden-v1-nn.lmarc.h5     (codec nn, level 5, the shipped default model)
 #   bad   tests/data/bad-*.h5, damaged copies of the zstd golden
 #
 # All use chunk size 4 KiB (3 chunks) and a tree of fixed content, modes and
@@ -90,6 +91,7 @@ for target in "${targets[@]}"; do
   case $target in
     zstd) compress zstd golden-v1-zstd.lmarc.h5 ;;
     cm) compress cm golden-v1-cm.lmarc.h5 ;;
+    nn) compress nn golden-v1-nn.lmarc.h5 ;;
     bad)
       out=$(bad_copy truncated)
       truncate -s $(($(stat -c %s "$out") / 2)) "$out"

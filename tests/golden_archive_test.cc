@@ -140,7 +140,7 @@ TEST(GoldenZstdArchiveTest, ReencodesToIdenticalBytesToday) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(V1, GoldenArchiveTest, ::testing::Values("zstd", "cm"),
+INSTANTIATE_TEST_SUITE_P(V1, GoldenArchiveTest, ::testing::Values("zstd", "cm", "nn"),
                          [](const auto& info) { return info.param; });
 
 struct BadArchive {
