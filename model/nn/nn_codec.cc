@@ -125,13 +125,18 @@ class LaneModel {
     return active;
   }
 
-  // Codes one byte of lane k (see CodeByte).
+  // Codes one byte of lane k (see CodeByte). Lanes are exchanged only when
+  // the lane changes: a one-lane chunk never exchanges after its first byte.
   template <typename CodeBit>
   uint8_t CodeLaneByte(int k, const uint32_t* cumulative, CodeBit&& code_bit) {
-    predictor_.ExchangeLane(&lane_states_[static_cast<size_t>(k)]);
-    const uint8_t byte = CodeByte<kHashed>(predictor_, logistic_, cumulative, code_bit);
-    predictor_.ExchangeLane(&lane_states_[static_cast<size_t>(k)]);
-    return byte;
+    if (k != active_) {
+      // Park the active lane in its slot (the slot's spare comes back), then
+      // take lane k out of its slot (the spare goes there).
+      if (active_ >= 0) predictor_.ExchangeLane(&lane_states_[static_cast<size_t>(active_)]);
+      predictor_.ExchangeLane(&lane_states_[static_cast<size_t>(k)]);
+      active_ = k;
+    }
+    return CodeByte<kHashed>(predictor_, logistic_, cumulative, code_bit);
   }
 
  private:
@@ -139,7 +144,10 @@ class LaneModel {
   LaneLayout layout_;
   Predictor predictor_;
   const cm::LogisticTables& logistic_;
-  std::vector<typename Predictor::Lane> lane_states_;  // the inactive lanes
+  // Lane k's state, except for the active lane, whose slot holds the
+  // predictor's spare lane (its construction-time lane, never coded).
+  std::vector<typename Predictor::Lane> lane_states_;
+  int active_ = -1;  // the lane in the predictor, -1 before the first byte
 };
 
 size_t LongestLane(size_t raw_size, int lanes) {
