@@ -235,18 +235,15 @@ void TransformerSession::Normalize(int rows) {
     int8_t* a = &normalized_[static_cast<size_t>(r) * d];
     uint64_t sum_squares = 0;  // < D * 2^40 <= 2^50
     for (int c = 0; c < d; ++c) sum_squares += static_cast<uint64_t>(int64_t{x[c]} * x[c]);
-    const int64_t inverse_rms = InverseSqrtQ31(sum_squares / static_cast<uint64_t>(d));
-    if (inverse_rms <= INT32_MAX) {  // always but for mean squares 0 and 1 (then 2^31)
-      int32_t* scaled = &requantized_[static_cast<size_t>(r) * d];
-      RequantizeRow(x, scaled, static_cast<size_t>(d),
-                    {static_cast<int32_t>(inverse_rms), kNormShift}, -64, 63);
-      for (int c = 0; c < d; ++c) a[c] = static_cast<int8_t>(scaled[c]);
-      continue;
-    }
-    for (int c = 0; c < d; ++c) {
-      a[c] = static_cast<int8_t>(
-          std::clamp<int64_t>(RoundingShiftRight(x[c] * inverse_rms, kNormShift), -64, 63));
-    }
+    const uint32_t inverse_rms = InverseSqrtQ31(sum_squares / static_cast<uint64_t>(d));
+    // a = RoundingShiftRight(x * inverse_rms, 27), clamped, as a Requantize;
+    // 2^31 (mean square 0 or 1) exceeds a multiplier: 2^30 >> 26 is the same.
+    const Requantizer scale = inverse_rms > INT32_MAX
+                                  ? Requantizer{1 << 30, kNormShift - 1}
+                                  : Requantizer{static_cast<int32_t>(inverse_rms), kNormShift};
+    int32_t* scaled = &requantized_[static_cast<size_t>(r) * d];
+    RequantizeRow(x, scaled, static_cast<size_t>(d), scale, -64, 63);
+    for (int c = 0; c < d; ++c) a[c] = static_cast<int8_t>(scaled[c]);
   }
 }
 
