@@ -64,13 +64,18 @@ Int8Matmul::Int8Matmul(std::vector<int8_t> weights, int k, int n, ActivationRang
   }
 }
 
-Status Int8Matmul::CheckArguments(std::span<const uint8_t> a, int m,
-                                  std::span<const int32_t> c) const {
+Status Int8Matmul::CheckSizes(size_t a_size, int m, size_t c_size) const {
   if (m <= 0) return InvalidArgument("int8 matmul: M=" + std::to_string(m));
   const size_t rows = static_cast<size_t>(m);
-  if (a.size() != rows * k_ || c.size() != rows * n_) {
+  if (a_size != rows * k_ || c_size != rows * n_) {
     return InvalidArgument("int8 matmul: buffer sizes do not match M=" + std::to_string(m));
   }
+  return Status::Ok();
+}
+
+Status Int8Matmul::CheckArguments(std::span<const uint8_t> a, int m,
+                                  std::span<const int32_t> c) const {
+  RETURN_IF_ERROR(CheckSizes(a.size(), m, c.size()));
   const uint8_t max_activation = static_cast<uint8_t>(MaxActivation(range_));
   if (max_activation < 255) {
     const uint8_t largest = *std::max_element(a.begin(), a.end());
@@ -83,11 +88,18 @@ Status Int8Matmul::CheckArguments(std::span<const uint8_t> a, int m,
 }
 
 Status Int8Matmul::Multiply(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
-  if (ActiveMatmulPath() == MatmulPath::kOnednn) return MultiplyOnednn(a, m, c);
-  return MultiplyScalar(a, m, c);
+  RETURN_IF_ERROR(CheckArguments(a, m, c));
+  return Run(a, m, c);
+}
+
+Status Int8Matmul::Run(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
+  if (ActiveMatmulPath() == MatmulPath::kOnednn) return RunOnednn(a, m, c);
+  RunScalar(a, m, c);
+  return Status::Ok();
 }
 
 Status Int8Matmul::MultiplySigned(std::span<const int8_t> a, int m, std::span<int32_t> c) {
+  RETURN_IF_ERROR(CheckSizes(a.size(), m, c.size()));
   const int offset = SignedActivationOffset(range_);
   shifted_activations_.resize(a.size());
   // One pass that vectorises: shift every value, track the extremes, check after.
@@ -105,7 +117,7 @@ Status Int8Matmul::MultiplySigned(std::span<const int8_t> a, int m, std::span<in
                     std::to_string(offset) + ", " + std::to_string(MaxActivation(range_) - offset) +
                     "]");
   }
-  RETURN_IF_ERROR(Multiply(shifted_activations_, m, c));
+  RETURN_IF_ERROR(Run(shifted_activations_, m, c));
   // c currently holds sum_k (a + offset) * w = a×W + offset * column_sum.
   const size_t n = static_cast<size_t>(n_);
   const int32_t* __restrict sums = column_sums_.data();
@@ -118,6 +130,11 @@ Status Int8Matmul::MultiplySigned(std::span<const int8_t> a, int m, std::span<in
 
 Status Int8Matmul::MultiplyScalar(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
   RETURN_IF_ERROR(CheckArguments(a, m, c));
+  RunScalar(a, m, c);
+  return Status::Ok();
+}
+
+void Int8Matmul::RunScalar(std::span<const uint8_t> a, int m, std::span<int32_t> c) const {
   // Row × matrix in k order; every partial sum is bounded by 255*128*K < 2^31.
   // Locals and __restrict: an int32 store could otherwise alias n_ (and int8_t
   // aliases anything), which blocks vectorisation.
@@ -134,7 +151,6 @@ Status Int8Matmul::MultiplyScalar(std::span<const uint8_t> a, int m, std::span<i
       for (size_t col = 0; col < n; ++col) out[col] += activation * w[col];
     }
   }
-  return Status::Ok();
 }
 
 StatusOr<Int8Matmul::OnednnPlan*> Int8Matmul::PlanFor(int m) {
@@ -175,6 +191,10 @@ StatusOr<Int8Matmul::OnednnPlan*> Int8Matmul::PlanFor(int m) {
 
 Status Int8Matmul::MultiplyOnednn(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
   RETURN_IF_ERROR(CheckArguments(a, m, c));
+  return RunOnednn(a, m, c);
+}
+
+Status Int8Matmul::RunOnednn(std::span<const uint8_t> a, int m, std::span<int32_t> c) {
   ASSIGN_OR_RETURN(OnednnPlan * plan, PlanFor(m));
   OnednnRuntime& runtime = Runtime();
   try {

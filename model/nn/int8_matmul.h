@@ -74,9 +74,17 @@ class Int8Matmul {
  private:
   Int8Matmul(std::vector<int8_t> weights, int k, int n, ActivationRange range);
 
-  // Size and range checks shared by all entry points.
+  // Size checks shared by all entry points; CheckArguments adds the scan of
+  // the u8 activations' range (MultiplySigned checks its own range while it
+  // shifts, so it does not scan twice).
+  [[nodiscard]] Status CheckSizes(size_t a_size, int m, size_t c_size) const;
   [[nodiscard]] Status CheckArguments(std::span<const uint8_t> a, int m,
                                       std::span<const int32_t> c) const;
+
+  // The products on checked arguments: the active path, and each path.
+  [[nodiscard]] Status Run(std::span<const uint8_t> a, int m, std::span<int32_t> c);
+  void RunScalar(std::span<const uint8_t> a, int m, std::span<int32_t> c) const;
+  [[nodiscard]] Status RunOnednn(std::span<const uint8_t> a, int m, std::span<int32_t> c);
 
   // Primitive for M rows plus the weights in the layout it wants, and the
   // source/destination memory objects and argument map, built once: each
