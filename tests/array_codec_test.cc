@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/codecs.h"
+#include "tests/test_rng.h"
 
 namespace lmarc {
 namespace {
@@ -19,26 +20,6 @@ namespace {
 using array::ArrayLayout;
 using array::ByteOrder;
 using array::DType;
-
-// Deterministic pseudo-random 64-bit values (xorshift64*).
-class TestRng {
- public:
-  explicit TestRng(uint64_t seed) : state_(seed * 2 + 1) {}
-  uint64_t Next() {
-    state_ ^= state_ >> 12;
-    state_ ^= state_ << 25;
-    state_ ^= state_ >> 27;
-    return state_ * 0x2545F4914F6CDD1Dull;
-  }
-  std::vector<uint8_t> Bytes(size_t n) {
-    std::vector<uint8_t> out(n);
-    for (uint8_t& b : out) b = static_cast<uint8_t>(Next() >> 56);
-    return out;
-  }
-
- private:
-  uint64_t state_;
-};
 
 constexpr DType kAllDTypes[] = {DType::kF32, DType::kF64, DType::kI8,  DType::kI16, DType::kI32,
                                 DType::kI64, DType::kU8,  DType::kU16, DType::kU32, DType::kU64};

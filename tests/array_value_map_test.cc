@@ -1,6 +1,7 @@
 // The order-preserving value map (model/array/value_map.h): exact round trips
 // of every bit pattern, numeric order, byte order.
 #include "model/array/value_map.h"
+#include "tests/test_rng.h"
 
 #include <gtest/gtest.h>
 
@@ -15,20 +16,7 @@
 namespace lmarc::array {
 namespace {
 
-// Deterministic pseudo-random 64-bit values (xorshift64*).
-class TestRng {
- public:
-  explicit TestRng(uint64_t seed) : state_(seed * 2 + 1) {}
-  uint64_t Next() {
-    state_ ^= state_ >> 12;
-    state_ ^= state_ << 25;
-    state_ ^= state_ >> 27;
-    return state_ * 0x2545F4914F6CDD1Dull;
-  }
-
- private:
-  uint64_t state_;
-};
+using lmarc::TestRng;
 
 // Float edge values in ascending numeric order (no NaN).
 template <typename F>
