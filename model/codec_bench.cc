@@ -1,7 +1,9 @@
 // codec_bench: developer benchmark for one codec.
 //
 //   codec_bench [-c CODEC] [-l LEVEL] [-m MODEL_ID|none] FILE...
-// (CODEC defaults to cm; -m picks the nn codec's model.) Compresses each
+//   codec_bench [-l LEVEL] --dtype f32|f64|i8|...|u64 [--big-endian] --shape AxBxC FILE...
+// (CODEC defaults to cm; -m picks the nn codec's model; --dtype/--shape code
+// each file as one typed array with the array codec.) Compresses each
 // file as one chunk, decodes it, verifies the round trip and
 // prints compressed size, bits per byte and encode/decode speed (MB/s of
 // thread CPU time), then
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "model/array/array_codec.h"
 #include "model/codecs.h"
 #include "model/nn/nn_codec.h"
 
@@ -28,12 +31,26 @@ double CpuSeconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
+// "4x190x174" -> {4, 190, 174}; false on anything else.
+bool ParseShape(const std::string& text, std::vector<uint64_t>* shape) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('x', start), text.size());
+    const std::string part = text.substr(start, end - start);
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return false;
+    shape->push_back(std::stoull(part));
+    start = end + 1;
+  }
+  return !shape->empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int level = lmarc::kDefaultLevel;
   std::string codec_name = "cm";
   std::string model;
+  lmarc::array::ArrayLayout layout;  // with --dtype: every file is one such array
   std::vector<std::string> paths;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -43,6 +60,13 @@ int main(int argc, char** argv) {
       codec_name = argv[++i];
     } else if (arg == "-m" && i + 1 < argc) {
       model = argv[++i];
+    } else if (arg == "--dtype" && i + 1 < argc) {
+      if (!lmarc::array::ParseDType(argv[++i], &layout.dtype).ok()) return 2;
+      codec_name = "array";
+    } else if (arg == "--shape" && i + 1 < argc) {
+      if (!ParseShape(argv[++i], &layout.shape)) return 2;
+    } else if (arg == "--big-endian") {
+      layout.byte_order = lmarc::array::ByteOrder::kBig;
     } else {
       paths.push_back(arg);
     }
@@ -66,7 +90,10 @@ int main(int argc, char** argv) {
                                    std::istreambuf_iterator<char>());
     std::vector<uint8_t> body;
     double start = CpuSeconds();
-    if (const lmarc::Status s = codec.Encode(raw, level, &body); !s.ok()) {
+    const lmarc::Status encoded =
+        layout.shape.empty() ? codec.Encode(raw, level, &body)
+                             : lmarc::ArrayCodec().EncodeArray(raw, layout, level, &body);
+    if (const lmarc::Status& s = encoded; !s.ok()) {
       std::fprintf(stderr, "%s: encode: %s\n", path.c_str(), s.message().c_str());
       return 1;
     }
