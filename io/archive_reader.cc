@@ -88,14 +88,8 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& 
 }
 
 Status ArchiveReader::Load() {
-  struct stat st;
-  if (stat(path_.c_str(), &st) != 0) return ErrnoError("open", errno);
-  if (!S_ISREG(st.st_mode)) return InvalidArgument("not a regular file");
-  if (H5Fis_hdf5(path_.c_str()) <= 0) return Corrupt("not an HDF5 file (or truncated)");
-  H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  H5Pset_file_locking(fapl.get(), false, true);
-  file_ = H5Id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (!file_.valid()) return Corrupt("cannot open as HDF5 (truncated or damaged)");
+  uint64_t file_bytes = 0;
+  ASSIGN_OR_RETURN(file_, OpenHdf5ReadOnly(path_, &file_bytes));
   const hid_t root = file_.get();
   if (!HasAttribute(root, "lmarc_format_version")) return Corrupt("not an lmarc archive");
   uint32_t version = 0;
@@ -115,7 +109,6 @@ Status ArchiveReader::Load() {
   uint64_t stored_checksum = 0;
   RETURN_IF_ERROR(ReadUintAttribute(root, "table_checksum", H5T_NATIVE_UINT64, &stored_checksum));
 
-  const uint64_t file_bytes = static_cast<uint64_t>(st.st_size);
   FileTable files;
   RETURN_IF_ERROR(ReadTable(root, "files", FileRowMemType().get(), file_bytes, &files.rows));
   RETURN_IF_ERROR(ReadTable(root, "names", H5T_NATIVE_UINT8, file_bytes, &files.names));

@@ -4,7 +4,11 @@
 
 #include <hdf5.h>
 
+#include <cstdint>
+#include <string>
 #include <utility>
+
+#include "src/status.h"
 
 namespace lmarc {
 
@@ -42,5 +46,13 @@ class H5Id {
 // Turns off HDF5's automatic error-stack printing for the whole process:
 // lmarc reports its own one-line errors.
 void SilenceHdf5Errors();
+
+// Opens an existing file read-only, without file locking (Lustre/NFS
+// without flock), after checking that it is a regular file in HDF5 format;
+// *file_bytes is its size (every offset read from it is checked against it).
+// Errors carry no path prefix: IoError when it cannot be stat'ed,
+// InvalidArgument when it is not a regular file, Corrupt when it is not
+// HDF5 or cannot be opened.
+StatusOr<H5Id> OpenHdf5ReadOnly(const std::string& path, uint64_t* file_bytes);
 
 }  // namespace lmarc

@@ -303,17 +303,11 @@ Status CheckDisjoint(const Hdf5Arrays& arrays) {
 
 StatusOr<Hdf5Arrays> LocateHdf5Arrays(const std::string& path) {
   SilenceHdf5Errors();
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return ErrnoError("stat", errno);
-  if (!S_ISREG(st.st_mode)) return InvalidArgument("not a regular file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) return Corrupt("not an HDF5 file");
-  H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  H5Pset_file_locking(fapl.get(), false, true);
-  H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (!file.valid()) return Corrupt("cannot open as HDF5 (truncated or damaged)");
+  uint64_t file_bytes = 0;
+  ASSIGN_OR_RETURN(const H5Id file, OpenHdf5ReadOnly(path, &file_bytes));
 
   Hdf5Arrays arrays;
-  arrays.file_bytes = static_cast<uint64_t>(st.st_size);
+  arrays.file_bytes = file_bytes;
   ASSIGN_OR_RETURN(arrays.chunk_address_base, ChunkAddressBase(file.get()));
   std::vector<std::string> paths;
   if (H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_INC, CollectDataset, &paths,
