@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -77,6 +78,42 @@ TEST(TransformerTest, BatchingDoesNotChangeAnyDistribution) {
   }
   // A lane evaluated alone gives the same as beside other lanes.
   EXPECT_EQ(Evaluate(model, {lanes[1]}, 5)[0], whole[1]);
+}
+
+// Lanes advanced by different, irregular run lengths in one session (their
+// block caches move at different positions, so lanes fall into different
+// attention groups) give the same distributions as each lane alone.
+TEST(TransformerTest, IrregularlyInterleavedLanesMatchLanesAlone) {
+  const auto model = Model(RandomModelFile({}, 4));
+  const std::vector<std::vector<uint8_t>> lanes = {LaneBytes(0, 150), LaneBytes(1, 149),
+                                                   LaneBytes(2, 120), LaneBytes(3, 150)};
+  auto session = TransformerSession::Create(model, static_cast<int>(lanes.size()));
+  ASSERT_TRUE(session.ok());
+  std::vector<std::vector<uint32_t>> out(lanes.size());
+  std::vector<size_t> next(lanes.size(), 0);
+  const size_t runs[] = {1, 33, 5, 32, 2, 64, 3, 31};
+  for (size_t call = 0; std::any_of(next.begin(), next.end(), [&](size_t p) { return p < 150; });
+       ++call) {
+    std::vector<TransformerRow> rows;
+    std::vector<size_t> lane_of_row;
+    for (size_t k = 0; k < lanes.size(); ++k) {
+      const size_t run = runs[(call + 3 * k) % std::size(runs)];
+      for (size_t n = 0; n < run && next[k] < lanes[k].size(); ++n, ++next[k]) {
+        rows.push_back({static_cast<int>(k), next[k] == 0 ? kBosToken : lanes[k][next[k] - 1]});
+        lane_of_row.push_back(k);
+      }
+    }
+    std::vector<uint32_t> dist(rows.size() * 256);
+    ASSERT_TRUE((*session)->Forward(rows, dist).ok());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      out[lane_of_row[r]].insert(out[lane_of_row[r]].end(), dist.begin() + r * 256,
+                                 dist.begin() + (r + 1) * 256);
+    }
+    if (call > 1000) break;
+  }
+  for (size_t k = 0; k < lanes.size(); ++k) {
+    EXPECT_EQ(out[k], Evaluate(model, {lanes[k]}, 0)[0]) << "lane " << k;
+  }
 }
 
 TEST(TransformerTest, DistributionsSumTo65536WithEveryEntryPositive) {

@@ -43,16 +43,23 @@ bool IsValid(Requantizer requantizer) {
 namespace {
 
 // The body of both RequantizeRow variants: Requantize written branch-free so
-// that it vectorises (RoundingShiftRight's form; clamps as selects).
+// that it vectorises (RoundingShiftRight's form; clamps as selects). x86
+// before AVX-512 has no 64-bit arithmetic shift, so the rounded value
+// y = x + half - [x < 0] (|y| < 2^62 + 2^61) is biased by 2^62 to a
+// non-negative number and shifted logically: for 0 <= s <= 62,
+// floor((y + 2^62) / 2^s) = floor(y / 2^s) + 2^(62 - s) exactly.
 inline void RequantizeRowBody(const int32_t* __restrict in, int32_t* __restrict out, size_t n,
                               Requantizer requantizer, int32_t lo, int32_t hi) {
   const int64_t multiplier = requantizer.multiplier;
   const int shift = requantizer.shift;
-  const int64_t half = (int64_t{1} << shift) >> 1;
+  constexpr uint64_t kBias = uint64_t{1} << 62;
+  const uint64_t biased_half = kBias + (((uint64_t{1} << shift) >> 1));
   const int64_t negative_adjust = shift > 0 ? 1 : 0;
+  const int64_t unbias = static_cast<int64_t>(kBias >> shift);
   for (size_t i = 0; i < n; ++i) {
-    const int64_t x = int64_t{in[i]} * multiplier;
-    int64_t r = (x + half - (x < 0 ? negative_adjust : 0)) >> shift;
+    const int64_t x = int64_t{in[i]} * multiplier;  // |x| < 2^62
+    const uint64_t y = static_cast<uint64_t>(x - (x < 0 ? negative_adjust : 0)) + biased_half;
+    int64_t r = static_cast<int64_t>(y >> shift) - unbias;
     r = r < lo ? lo : r;
     r = r > hi ? hi : r;
     out[i] = static_cast<int32_t>(r);

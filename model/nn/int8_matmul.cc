@@ -4,30 +4,29 @@
 #include <string>
 
 #include "model/nn/kernel_selftest.h"
+#include "model/nn/onednn_runtime.h"
 
 namespace lmarc::nn {
 namespace {
 
 using dnnl::memory;
 
-// The one engine and stream of the process (oneDNN's CPU engine runs its
-// OpenMP threads inside each execute; integer results do not depend on the
-// thread count).
-struct OnednnRuntime {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-};
-
-OnednnRuntime& Runtime() {
-  static OnednnRuntime runtime;
-  return runtime;
-}
+}  // namespace
 
 int MaxAbsWeight(ActivationRange range) { return range == ActivationRange::k0To127 ? 128 : 64; }
 
-}  // namespace
-
 int MaxActivation(ActivationRange range) { return range == ActivationRange::k0To127 ? 127 : 255; }
+
+Status CheckActivations(std::span<const uint8_t> a, ActivationRange range, const char* product) {
+  const uint8_t max_activation = static_cast<uint8_t>(MaxActivation(range));
+  if (max_activation == 255 || a.empty()) return Status::Ok();
+  const uint8_t largest = *std::max_element(a.begin(), a.end());
+  if (largest > max_activation) {
+    return Internal(std::string(product) + ": activation " + std::to_string(largest) +
+                    " above " + std::to_string(max_activation));
+  }
+  return Status::Ok();
+}
 
 int SignedActivationOffset(ActivationRange range) {
   return range == ActivationRange::k0To127 ? 64 : 128;
@@ -76,15 +75,7 @@ Status Int8Matmul::CheckSizes(size_t a_size, int m, size_t c_size) const {
 Status Int8Matmul::CheckArguments(std::span<const uint8_t> a, int m,
                                   std::span<const int32_t> c) const {
   RETURN_IF_ERROR(CheckSizes(a.size(), m, c.size()));
-  const uint8_t max_activation = static_cast<uint8_t>(MaxActivation(range_));
-  if (max_activation < 255) {
-    const uint8_t largest = *std::max_element(a.begin(), a.end());
-    if (largest > max_activation) {
-      return Internal("int8 matmul: activation " + std::to_string(largest) + " above " +
-                      std::to_string(max_activation));
-    }
-  }
-  return Status::Ok();
+  return CheckActivations(a, range_, "int8 matmul");
 }
 
 Status Int8Matmul::Multiply(std::span<const uint8_t> a, int m, std::span<int32_t> c) {

@@ -39,6 +39,14 @@ enum class ActivationRange : uint8_t {
 // Inclusive upper bound of the u8 activations of `range` (127 or 255).
 int MaxActivation(ActivationRange range);
 
+// Largest |weight| allowed with `range` (128 for k0To127: any s8; 64 for k0To255).
+int MaxAbsWeight(ActivationRange range);
+
+// Internal("<product>: activation X above MAX") if an activation of `a` is
+// outside `range` (a bug of the caller's requantisation).
+[[nodiscard]] Status CheckActivations(std::span<const uint8_t> a, ActivationRange range,
+                                      const char* product);
+
 // Offset added to signed activations by MultiplySigned: 64 for k0To127
 // (signed activations in [-64, 63]), 128 for k0To255 (any s8).
 int SignedActivationOffset(ActivationRange range);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/nn/batched_int8_matmul.h"
 #include "model/nn/int8_matmul.h"
 
 namespace lmarc::nn {
@@ -24,8 +25,7 @@ enum class Pattern { kAllMin, kAllMax, kAlternating, kRandom };
 
 std::vector<int8_t> MakeWeights(Pattern pattern, int k, int n, ActivationRange range,
                                 uint64_t& rng) {
-  const int max_abs = range == ActivationRange::k0To127 ? 128 : 64;
-  const int lowest = -max_abs;
+  const int lowest = -MaxAbsWeight(range);
   const int highest = range == ActivationRange::k0To127 ? 127 : 64;
   std::vector<int8_t> weights(static_cast<size_t>(k) * n);
   for (size_t i = 0; i < weights.size(); ++i) {
@@ -75,6 +75,28 @@ Status CompareOnShape(int m, int k, int n, ActivationRange range, Pattern patter
   return Status::Ok();
 }
 
+// The attention products' shapes: queries × key cache (column-major right-hand
+// sides, any s8) and weights × value cache (row-major, [-64, 64]).
+Status CompareBatchedOnShape(int batch, int m, int k, int n, RightLayout layout,
+                             ActivationRange range, Pattern pattern, uint64_t& rng) {
+  ASSIGN_OR_RETURN(BatchedInt8Matmul matmul, BatchedInt8Matmul::Create(k, n, layout, range));
+  const std::vector<int8_t> b = MakeWeights(pattern, batch * k, n, range, rng);
+  const std::vector<uint8_t> a = MakeActivations(pattern, batch * m, k, range, rng);
+  std::vector<int32_t> expected(static_cast<size_t>(batch) * m * n);
+  std::vector<int32_t> actual(expected.size());
+  RETURN_IF_ERROR(matmul.MultiplyScalar(a, b, batch, m, expected));
+  RETURN_IF_ERROR(matmul.MultiplyOnednn(a, b, batch, m, actual));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (expected[i] != actual[i]) {
+      return Internal("oneDNN batched int8 matmul " + std::to_string(batch) + "x" +
+                      std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) +
+                      " element " + std::to_string(i) + ": " + std::to_string(actual[i]) +
+                      " != scalar " + std::to_string(expected[i]));
+    }
+  }
+  return Status::Ok();
+}
+
 MatmulPath ChoosePath() {
   const char* forced = std::getenv("LMARC_NN_SCALAR");
   if (forced != nullptr && std::strcmp(forced, "1") == 0) return MatmulPath::kScalar;
@@ -119,6 +141,21 @@ Status RunMatmulSelfTest() {
       for (const Shape& shape : kShapes) {
         RETURN_IF_ERROR(CompareOnShape(shape.m, shape.k, shape.n, range, pattern, rng));
       }
+    }
+  }
+  struct BatchedShape { int batch, m, k, n; RightLayout layout; ActivationRange range; };
+  static constexpr BatchedShape kBatchedShapes[] = {
+      {1, 2, 32, 95, RightLayout::kColumnMajor, ActivationRange::k0To127},
+      {16, 2, 32, 95, RightLayout::kColumnMajor, ActivationRange::k0To127},
+      {1, 8, 256, 287, RightLayout::kColumnMajor, ActivationRange::k0To127},
+      {1, 2, 95, 32, RightLayout::kRowMajor, ActivationRange::k0To255},
+      {16, 64, 95, 32, RightLayout::kRowMajor, ActivationRange::k0To255},
+      {1, 8, 287, 256, RightLayout::kRowMajor, ActivationRange::k0To255}};
+  for (Pattern pattern :
+       {Pattern::kAllMin, Pattern::kAllMax, Pattern::kAlternating, Pattern::kRandom}) {
+    for (const BatchedShape& shape : kBatchedShapes) {
+      RETURN_IF_ERROR(CompareBatchedOnShape(shape.batch, shape.m, shape.k, shape.n, shape.layout,
+                                            shape.range, pattern, rng));
     }
   }
   return Status::Ok();

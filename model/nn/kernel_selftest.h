@@ -30,7 +30,9 @@ std::string MatmulPathDescription();
 // Compares oneDNN with the scalar reference on worst-case inputs of both
 // activation ranges (all-max activations against all-min/all-max weights,
 // alternating signs, and pseudo-random data) for shapes M in {1, 7, 64},
-// K and N between 16 and 512. (Signed activations only add an exact scalar
+// K and N between 16 and 512, and the batched attention products
+// (BatchedInt8Matmul, both right-hand layouts) at window and head sizes up to
+// the limits docs/model.md allows. (Signed activations only add an exact scalar
 // correction on top of the same product, so they need no separate check.)
 // Internal with a description of the first difference.
 [[nodiscard]] Status RunMatmulSelfTest();

@@ -20,8 +20,9 @@ namespace {
 constexpr int kExternalInputs = 2;
 constexpr uint8_t kFlagTransformer = 1;  // body flag: the transformer's inputs are present
 constexpr size_t kModelIdBytes = 32;
-// Encoder blocks: positions per lane evaluated per transformer call.
-constexpr size_t kEncoderBlock = 64;
+// Encoder blocks: positions per lane evaluated per transformer call (the
+// most the session attends to in one batch).
+constexpr size_t kEncoderBlock = nn::TransformerSession::kRowsPerLaneBatch;
 
 // Lane layout: lane k starts at k * base + min(k, extra) and holds base
 // bytes, plus one for the first `extra` lanes (base = n / L, extra = n % L).

@@ -5,10 +5,6 @@
 #include <climits>
 #include <cstring>
 #include <omp.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <string>
 #include <utility>
 
@@ -86,26 +82,6 @@ constexpr int32_t kMaskedLogit = -(1 << 29);
 
 inline int32_t ClampResidual(int64_t v) {
   return static_cast<int32_t>(std::clamp<int64_t>(v, -kResidualLimit, kResidualLimit));
-}
-
-// Exact int16 dot product; callers keep |sum| < 2^31 (q.k: 256 * 127^2;
-// weights . values: 256 * 2^14 * 64). pmaddwd (SSE2, baseline on x86-64)
-// over blocks of 8, the tail in scalar: the same integer in any order.
-inline int32_t Dot16(const int16_t* a, const int16_t* b, int n) {
-  int i = 0;
-  int32_t sum = 0;
-#if defined(__SSE2__)
-  __m128i acc = _mm_setzero_si128();
-  for (; i + 8 <= n; i += 8) {
-    acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))));
-  }
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(1, 0, 3, 2)));
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(2, 3, 0, 1)));
-  sum = _mm_cvtsi128_si32(acc);
-#endif
-  for (; i < n; ++i) sum += int32_t{a[i]} * b[i];
-  return sum;
 }
 
 }  // namespace
@@ -192,27 +168,38 @@ StatusOr<std::unique_ptr<TransformerSession>> TransformerSession::Create(
   }
   ASSIGN_OR_RETURN(Int8Matmul head,
                    Int8Matmul::Create(model->head(), s.d_model, kByteVocabulary, range));
+  // q+ and q- in [0, 127] against keys in [-127, 127]; the 7-bit halves of the
+  // attention weights (<= 2^14: low in [0, 127], high in [0, 128]) against
+  // values in [-64, 63].
+  const int cache_positions = s.context - 1 + kRowsPerLaneBatch;
+  ASSIGN_OR_RETURN(BatchedInt8Matmul scores,
+                   BatchedInt8Matmul::Create(s.head_dim(), cache_positions,
+                                             RightLayout::kColumnMajor, ActivationRange::k0To127));
+  ASSIGN_OR_RETURN(BatchedInt8Matmul mix,
+                   BatchedInt8Matmul::Create(cache_positions, s.head_dim(), RightLayout::kRowMajor,
+                                             ActivationRange::k0To255));
   return std::unique_ptr<TransformerSession>(
-      new TransformerSession(std::move(model), lanes, std::move(kernels), std::move(head)));
+      new TransformerSession(std::move(model), lanes, std::move(kernels), std::move(head),
+                             std::move(scores), std::move(mix)));
 }
 
 TransformerSession::TransformerSession(std::shared_ptr<const TransformerModel> model, int lanes,
-                                       std::vector<LayerKernels> kernels, Int8Matmul head)
-    : model_(std::move(model)), lanes_(lanes), kernels_(std::move(kernels)),
-      head_(std::move(head)) {
+                                       std::vector<LayerKernels> kernels, Int8Matmul head,
+                                       BatchedInt8Matmul scores, BatchedInt8Matmul mix)
+    : model_(std::move(model)), lanes_(lanes),
+      cache_positions_(model_->shape().context - 1 + kRowsPerLaneBatch),
+      kernels_(std::move(kernels)), head_(std::move(head)), score_product_(std::move(scores)),
+      mix_product_(std::move(mix)) {
   const TransformerShape& s = model_->shape();
-  const size_t slots = static_cast<size_t>(s.context) * s.d_model;
-  caches_.resize(static_cast<size_t>(lanes) * s.n_layers);
-  for (LaneCache& cache : caches_) {
-    cache.keys.assign(slots, 0);
-    cache.values.assign(slots, 0);
-  }
+  const size_t cache_size = static_cast<size_t>(lanes) * cache_positions_ * s.d_model;
+  keys_.assign(static_cast<size_t>(s.n_layers), std::vector<int8_t>(cache_size, 0));
+  values_.assign(static_cast<size_t>(s.n_layers), std::vector<int8_t>(cache_size, 0));
+  window_start_.assign(static_cast<size_t>(lanes), 0);
   lane_positions_.assign(static_cast<size_t>(lanes), 0);
-  query_.resize(static_cast<size_t>(s.d_model));
+  lane_rows_.assign(static_cast<size_t>(lanes), 0);
+  lane_first_position_.assign(static_cast<size_t>(lanes), 0);
+  window_scores_.resize(static_cast<size_t>(s.context));
   logits_.resize(static_cast<size_t>(std::max(s.context, kByteVocabulary)));
-  slot_distance_.resize(static_cast<size_t>(s.context));
-  slot_weights_.resize(static_cast<size_t>(s.context));
-  scores_.resize(static_cast<size_t>(s.context));
 }
 
 void TransformerSession::Reserve(int rows) {
@@ -225,7 +212,85 @@ void TransformerSession::Reserve(int rows) {
   hidden_.resize(n * s.ffn_dim);
   accumulator_.resize(n * widest);
   requantized_.resize(n * widest);
-  row_positions_.resize(n);
+  const size_t per_head = static_cast<size_t>(s.n_heads) * 2;  // two product rows per head
+  queries_.resize(n * per_head * s.head_dim());
+  mixed_.resize(n * per_head * s.head_dim());
+  scores_.resize(n * per_head * cache_positions_);
+  mix_weights_.resize(n * per_head * cache_positions_);
+  head_totals_.resize(n * s.n_heads);
+  row_group_.resize(n);
+  row_in_lane_.resize(n);
+}
+
+int TransformerSession::CacheIndex(int lane, int64_t position) const {
+  return static_cast<int>(model_->shape().context - 1 + (position - window_start_[lane]));
+}
+
+void TransformerSession::PlanAttention(std::span<const TransformerRow> rows,
+                                       std::span<const int64_t> positions) {
+  const TransformerShape& s = model_->shape();
+  const int window = s.context, dh = s.head_dim();
+  batch_lanes_.clear();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const int lane = rows[r].lane;
+    if (lane_rows_[lane] == 0) {
+      batch_lanes_.push_back(lane);
+      lane_first_position_[lane] = positions[r];
+    }
+    row_in_lane_[r] = lane_rows_[lane]++;
+  }
+  std::sort(batch_lanes_.begin(), batch_lanes_.end());
+  // A lane whose rows would run past the cache's end keeps its last W - 1
+  // positions at indices 0..W-2 and starts its window at its first row. The
+  // decision depends only on the lane's positions, so lanes stepped together
+  // stay at equal indices and can share a batched product.
+  const size_t head_block = static_cast<size_t>(cache_positions_) * dh;
+  for (int lane : batch_lanes_) {
+    const int64_t first = lane_first_position_[lane];
+    if (first - window_start_[lane] + lane_rows_[lane] <= kRowsPerLaneBatch) continue;
+    const size_t from = static_cast<size_t>(first - window_start_[lane]) * dh;
+    for (int l = 0; l < s.n_layers; ++l) {
+      for (std::vector<int8_t>* cache : {&keys_[l], &values_[l]}) {
+        for (int h = 0; h < s.n_heads; ++h) {
+          int8_t* block = &(*cache)[(static_cast<size_t>(lane) * s.n_heads + h) * head_block];
+          std::memmove(block, block + from, static_cast<size_t>(window - 1) * dh);
+        }
+      }
+    }
+    window_start_[lane] = first;
+  }
+  // Runs of consecutive lanes with equal row counts and first-row indices.
+  groups_.clear();
+  std::vector<int> lane_group(batch_lanes_.size());
+  size_t query_offset = 0, score_offset = 0;
+  for (size_t i = 0; i < batch_lanes_.size(); ++i) {
+    const int lane = batch_lanes_[i];
+    const int index = CacheIndex(lane, lane_first_position_[lane]);
+    if (!groups_.empty()) {
+      AttentionGroup& last = groups_.back();
+      const int last_lane = last.first_lane + last.lanes - 1;
+      if (lane == last_lane + 1 && lane_rows_[lane] == last.rows_per_lane &&
+          index == CacheIndex(last_lane, lane_first_position_[last_lane])) {
+        ++last.lanes;
+        lane_group[i] = static_cast<int>(groups_.size()) - 1;
+        continue;
+      }
+    }
+    if (!groups_.empty()) {
+      const AttentionGroup& last = groups_.back();
+      const size_t product_rows = static_cast<size_t>(last.lanes) * s.n_heads * 2 * last.rows_per_lane;
+      query_offset += product_rows * dh;
+      score_offset += product_rows * cache_positions_;
+    }
+    groups_.push_back({lane, 1, lane_rows_[lane], query_offset, score_offset});
+    lane_group[i] = static_cast<int>(groups_.size()) - 1;
+  }
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const size_t i = static_cast<size_t>(
+        std::lower_bound(batch_lanes_.begin(), batch_lanes_.end(), rows[r].lane) - batch_lanes_.begin());
+    row_group_[r] = lane_group[i];
+  }
+  for (int lane : batch_lanes_) lane_rows_[lane] = 0;
 }
 
 void TransformerSession::Normalize(int rows) {
@@ -256,83 +321,127 @@ void TransformerSession::AddToResidual(int rows, Requantizer requantizer) {
   }
 }
 
-void TransformerSession::Attend(std::span<const TransformerRow> rows, int layer) {
+Status TransformerSession::Attend(std::span<const TransformerRow> rows,
+                                  std::span<const int64_t> positions, int layer) {
   const TransformerShape& s = model_->shape();
   const TransformerLayer& weights = model_->layers()[static_cast<size_t>(layer)];
-  const int d = s.d_model, dh = s.head_dim(), window = s.context;
-  const std::array<uint32_t, 256>& exp2 = Exp2FractionTable();
+  const int d = s.d_model, dh = s.head_dim(), heads = s.n_heads, window = s.context;
+  const size_t cache_positions = static_cast<size_t>(cache_positions_);
+  const size_t head_block = cache_positions * dh;
+  // Offset of row r's first product row for head h within the group buffers.
+  const auto product_row = [&](size_t r, int h) {
+    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const size_t element = static_cast<size_t>(rows[r].lane - group.first_lane) * heads + h;
+    return element * 2 * group.rows_per_lane + 2 * static_cast<size_t>(row_in_lane_[r]);
+  };
+  // q (split into q+ and q- in [0, 127]), k and v; k and v into the cache.
   for (size_t r = 0; r < rows.size(); ++r) {
     const int32_t* acc = &accumulator_[r * 3 * d];
-    LaneCache& cache = caches_[static_cast<size_t>(rows[r].lane) * s.n_layers + layer];
-    const int64_t position = row_positions_[r];
-    const int newest = static_cast<int>(position % window);  // this position's slot
     int32_t* qkv = requantized_.data();
     RequantizeRow(acc, qkv, static_cast<size_t>(d), weights.rq, -127, 127);
     RequantizeRow(acc + d, qkv + d, static_cast<size_t>(d), weights.rk, -127, 127);
     RequantizeRow(acc + 2 * d, qkv + 2 * d, static_cast<size_t>(d), weights.rv, -64, 63);
-    int16_t* key = &cache.keys[static_cast<size_t>(newest) * d];
-    for (int c = 0; c < d; ++c) {
-      query_[c] = static_cast<int16_t>(qkv[c]);
-      key[c] = static_cast<int16_t>(qkv[d + c]);
-      cache.values[static_cast<size_t>(c) * window + newest] = static_cast<int16_t>(qkv[2 * d + c]);
-    }
-    // Slot -> distance (0 = this position); slots not yet written are not visible.
-    const int visible = static_cast<int>(std::min<int64_t>(position + 1, window));
-    for (int slot = 0; slot < window; ++slot) {
-      slot_distance_[slot] = slot <= newest ? newest - slot : newest - slot + window;
-    }
-    int8_t* out = &attended_[r * d];
-    for (int h = 0; h < s.n_heads; ++h) {
-      const size_t head = static_cast<size_t>(h) * dh;
-      const int32_t* bias = &weights.attn_bias[static_cast<size_t>(h) * window];
-      const int16_t* q = &query_[head];
-      for (int slot = 0; slot < window; ++slot) {  // slots never written score 0
-        scores_[slot] = Dot16(q, &cache.keys[static_cast<size_t>(slot) * d + head], dh);
-      }
-      RequantizeRow(scores_.data(), logits_.data(), static_cast<size_t>(window), weights.r_score,
-                    -kLogitLimit, kLogitLimit);
-      int32_t max_logit = kMaskedLogit;
-      for (int slot = 0; slot < window; ++slot) {
-        const int distance = slot_distance_[slot];
-        logits_[slot] = distance < visible ? logits_[slot] + bias[distance] : kMaskedLogit;
-        max_logit = std::max(max_logit, logits_[slot]);
-      }
-      int32_t total = 0;  // <= 256 * 2^14
-      for (int slot = 0; slot < window; ++slot) {
-        const int32_t gap = max_logit - logits_[slot];  // masked: > 2^29, so weight 0
-        const int32_t whole = gap >> kLogitFracBits;
-        slot_weights_[slot] = whole >= kAttentionWeightCutoff
-                                  ? 0
-                                  : static_cast<int16_t>(exp2[gap & 255] >> (kAttentionWeightShift + whole));
-        total += slot_weights_[slot];
-      }
-      // o_c = FloorDiv(2 * sum + total, 2 * total), |sum| <= 256 * 2^14 * 64 = 2^28:
-      // shifted by 64 divisors to a non-negative numerator, divided exactly.
-      const ExactDivisor divisor(static_cast<uint64_t>(2 * total));
+    const int index = CacheIndex(rows[r].lane, positions[r]);
+    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    for (int h = 0; h < heads; ++h) {
+      const size_t block = (static_cast<size_t>(rows[r].lane) * heads + h) * head_block +
+                           static_cast<size_t>(index) * dh;
+      uint8_t* q = &queries_[group.query_offset + product_row(r, h) * dh];
       for (int c = 0; c < dh; ++c) {
-        const int32_t sum =
-            Dot16(slot_weights_.data(), &cache.values[(head + c) * static_cast<size_t>(window)], window);
-        const uint64_t numerator = static_cast<uint64_t>(2 * int64_t{sum} + total + 128 * int64_t{total});
-        out[head + c] = static_cast<int8_t>(static_cast<int64_t>(divisor.Divide(numerator)) - 64);
+        const int32_t value = qkv[h * dh + c];
+        q[c] = static_cast<uint8_t>(std::max(value, 0));
+        q[dh + c] = static_cast<uint8_t>(std::max(-value, 0));
+        keys_[layer][block + c] = static_cast<int8_t>(qkv[d + h * dh + c]);
+        values_[layer][block + c] = static_cast<int8_t>(qkv[2 * d + h * dh + c]);
       }
     }
   }
+  // Scores of every cache index: one batched product per group.
+  for (const AttentionGroup& group : groups_) {
+    const size_t elements = static_cast<size_t>(group.lanes) * heads;
+    const int m = 2 * group.rows_per_lane;
+    RETURN_IF_ERROR(score_product_.Multiply(
+        std::span<const uint8_t>(&queries_[group.query_offset], elements * m * dh),
+        std::span<const int8_t>(&keys_[layer][group.first_lane * heads * head_block],
+                                elements * head_block),
+        static_cast<int>(elements), m,
+        std::span<int32_t>(&scores_[group.score_offset], elements * m * cache_positions)));
+  }
+  // Softmax over each row's window (oldest position first); the weights'
+  // 7-bit halves go to the mix product's rows, 0 outside the window.
+  const std::array<uint32_t, 256>& exp2 = Exp2FractionTable();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const int first = CacheIndex(rows[r].lane, positions[r]) - (window - 1);
+    const int visible = static_cast<int>(std::min<int64_t>(positions[r] + 1, window));
+    for (int h = 0; h < heads; ++h) {
+      const size_t row_offset = group.score_offset + product_row(r, h) * cache_positions;
+      const int32_t* plus = &scores_[row_offset];
+      const int32_t* minus = plus + cache_positions;
+      for (int j = 0; j < window; ++j) window_scores_[j] = plus[first + j] - minus[first + j];
+      RequantizeRow(window_scores_.data(), logits_.data(), static_cast<size_t>(window),
+                    weights.r_score, -kLogitLimit, kLogitLimit);
+      const int32_t* bias = &weights.attn_bias[static_cast<size_t>(h) * window];
+      int32_t max_logit = kMaskedLogit;
+      for (int j = 0; j < window; ++j) {
+        const int distance = window - 1 - j;
+        logits_[j] = distance < visible ? logits_[j] + bias[distance] : kMaskedLogit;
+        max_logit = std::max(max_logit, logits_[j]);
+      }
+      uint8_t* low = &mix_weights_[row_offset];
+      uint8_t* high = low + cache_positions;
+      std::fill(low, high + cache_positions, uint8_t{0});
+      int32_t total = 0;  // <= 256 * 2^14
+      for (int j = 0; j < window; ++j) {
+        const int32_t gap = max_logit - logits_[j];  // masked: > 2^29, so weight 0
+        const int32_t whole = gap >> kLogitFracBits;
+        const int32_t weight =
+            whole >= kAttentionWeightCutoff ? 0 : static_cast<int32_t>(exp2[gap & 255] >> (kAttentionWeightShift + whole));
+        low[first + j] = static_cast<uint8_t>(weight & 127);
+        high[first + j] = static_cast<uint8_t>(weight >> 7);
+        total += weight;
+      }
+      head_totals_[r * heads + h] = total;
+    }
+  }
+  for (const AttentionGroup& group : groups_) {
+    const size_t elements = static_cast<size_t>(group.lanes) * heads;
+    const int m = 2 * group.rows_per_lane;
+    RETURN_IF_ERROR(mix_product_.Multiply(
+        std::span<const uint8_t>(&mix_weights_[group.score_offset], elements * m * cache_positions),
+        std::span<const int8_t>(&values_[layer][group.first_lane * heads * head_block],
+                                elements * head_block),
+        static_cast<int>(elements), m,
+        std::span<int32_t>(&mixed_[group.query_offset], elements * m * dh)));
+  }
+  // o_c = FloorDiv(2 * sum + total, 2 * total), sum = low + 128 * high and
+  // |sum| <= 256 * 2^14 * 64 = 2^28: shifted by 64 divisors to a
+  // non-negative numerator, divided exactly.
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    int8_t* out = &attended_[r * d];
+    for (int h = 0; h < heads; ++h) {
+      const int32_t total = head_totals_[r * heads + h];
+      const ExactDivisor divisor(static_cast<uint64_t>(2 * total));
+      const int32_t* low = &mixed_[group.query_offset + product_row(r, h) * dh];
+      const int32_t* high = low + dh;
+      for (int c = 0; c < dh; ++c) {
+        const int32_t sum = low[c] + 128 * high[c];
+        const uint64_t numerator = static_cast<uint64_t>(2 * int64_t{sum} + total + 128 * int64_t{total});
+        out[h * dh + c] = static_cast<int8_t>(static_cast<int64_t>(divisor.Divide(numerator)) - 64);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status TransformerSession::Forward(std::span<const TransformerRow> rows,
                                    std::span<uint32_t> distributions) {
-  const TransformerShape& s = model_->shape();
-  const int m = static_cast<int>(rows.size());
-  if (m == 0) return Status::Ok();
   if (distributions.size() != rows.size() * kByteVocabulary) {
     return InvalidArgument("transformer: distribution buffer size mismatch");
   }
-  // oneDNN runs on this thread only: lmarc parallelises across chunks, and
-  // per-step products are too small to gain from waking other threads.
-  omp_set_num_threads(1);
-  Reserve(m);
-  const size_t d = static_cast<size_t>(s.d_model);
-  for (int r = 0; r < m; ++r) {
+  row_positions_.resize(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
     const TransformerRow row = rows[r];
     if (row.lane < 0 || row.lane >= lanes_) {
       return InvalidArgument("transformer: lane " + std::to_string(row.lane) + " out of range");
@@ -343,7 +452,45 @@ Status TransformerSession::Forward(std::span<const TransformerRow> rows,
                              std::to_string(position));
     }
     row_positions_[r] = position;
-    const int16_t* e = &model_->embed()[static_cast<size_t>(row.token) * d];
+  }
+  // Batches of at most kRowsPerLaneBatch rows per lane, in row order.
+  size_t begin = 0;
+  std::vector<int> counts(static_cast<size_t>(lanes_), 0);  // rows per lane in the batch
+  std::vector<int> touched;
+  for (size_t r = 0; r <= rows.size(); ++r) {
+    if (r < rows.size() && counts[rows[r].lane] < kRowsPerLaneBatch) {
+      if (counts[rows[r].lane]++ == 0) touched.push_back(rows[r].lane);
+      continue;
+    }
+    for (int lane : touched) counts[lane] = 0;
+    touched.clear();
+    RETURN_IF_ERROR(ForwardBatch(
+        rows.subspan(begin, r - begin),
+        std::span<const int64_t>(row_positions_).subspan(begin, r - begin),
+        distributions.subspan(begin * kByteVocabulary, (r - begin) * kByteVocabulary)));
+    begin = r;
+    if (r < rows.size()) {
+      counts[rows[r].lane] = 1;
+      touched.push_back(rows[r].lane);
+    }
+  }
+  return Status::Ok();
+}
+
+Status TransformerSession::ForwardBatch(std::span<const TransformerRow> rows,
+                                        std::span<const int64_t> positions,
+                                        std::span<uint32_t> distributions) {
+  const TransformerShape& s = model_->shape();
+  const int m = static_cast<int>(rows.size());
+  if (m == 0) return Status::Ok();
+  // oneDNN runs on this thread only: lmarc parallelises across chunks, and
+  // per-step products are too small to gain from waking other threads.
+  omp_set_num_threads(1);
+  Reserve(m);
+  PlanAttention(rows, positions);
+  const size_t d = static_cast<size_t>(s.d_model);
+  for (int r = 0; r < m; ++r) {
+    const int16_t* e = &model_->embed()[static_cast<size_t>(rows[r].token) * d];
     std::copy(e, e + d, &residual_[r * d]);
   }
   const auto span8 = [m](std::vector<int8_t>& v, size_t width) {
@@ -357,7 +504,7 @@ Status TransformerSession::Forward(std::span<const TransformerRow> rows,
     const TransformerLayer& weights = model_->layers()[static_cast<size_t>(l)];
     Normalize(m);
     RETURN_IF_ERROR(k.qkv.MultiplySigned(span8(normalized_, d), m, acc(3 * d)));
-    Attend(rows, l);
+    RETURN_IF_ERROR(Attend(rows, positions, l));
     RETURN_IF_ERROR(k.wo.MultiplySigned(span8(attended_, d), m, acc(d)));
     AddToResidual(m, weights.r_wo);
     Normalize(m);

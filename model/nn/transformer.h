@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model/nn/batched_int8_matmul.h"
 #include "model/nn/fixed_point.h"
 #include "model/nn/int8_matmul.h"
 #include "model/nn/weight_file.h"
@@ -83,9 +84,16 @@ struct TransformerRow {
 };
 
 // Evaluates rows of up to `lanes` independent byte sequences. Not
-// thread-safe (owns its Int8Matmul objects and caches).
+// thread-safe (owns its matmul objects and caches).
 class TransformerSession {
  public:
+  // Rows of one lane evaluated together at most (a longer run of a lane's
+  // rows is split): the key/value block cache holds W - 1 earlier positions
+  // plus this many new ones, so every row of a batch writes its k and v
+  // before the batch attends. Callers batching a whole chunk (the encoder)
+  // use blocks of this many positions per lane.
+  static constexpr int kRowsPerLaneBatch = 32;
+
   static StatusOr<std::unique_ptr<TransformerSession>> Create(
       std::shared_ptr<const TransformerModel> model, int lanes);
 
@@ -102,33 +110,63 @@ class TransformerSession {
   struct LayerKernels {
     Int8Matmul qkv, wo, w1, w2;
   };
-  // Per lane and layer: the last W positions' k [W, D] and v transposed
-  // [D, W] (int16, for 16-bit products), slot = position mod W; slots never
-  // written hold 0.
-  struct LaneCache {
-    std::vector<int16_t> keys;
-    std::vector<int16_t> values;
+  // Lanes whose rows attend through the same batched products: consecutive
+  // lane ids, each with `rows_per_lane` rows whose first position sits at
+  // the same cache index. Offsets are into the attention scratch buffers.
+  struct AttentionGroup {
+    int first_lane = 0;
+    int lanes = 0;
+    int rows_per_lane = 0;
+    size_t query_offset = 0;   // queries_ / outputs_ (x head_dim)
+    size_t score_offset = 0;   // scores_ / mix_weights_ (x cache positions)
   };
 
   TransformerSession(std::shared_ptr<const TransformerModel> model, int lanes,
-                     std::vector<LayerKernels> kernels, Int8Matmul head);
+                     std::vector<LayerKernels> kernels, Int8Matmul head,
+                     BatchedInt8Matmul scores, BatchedInt8Matmul mix);
 
+  // One batch with at most kRowsPerLaneBatch rows per lane; row_positions_
+  // already holds each row's position.
+  [[nodiscard]] Status ForwardBatch(std::span<const TransformerRow> rows,
+                                    std::span<const int64_t> positions,
+                                    std::span<uint32_t> distributions);
+  // Moves each lane's block cache so that its rows fit, groups the lanes
+  // for batched attention and sizes the scratch buffers.
+  void PlanAttention(std::span<const TransformerRow> rows, std::span<const int64_t> positions);
   // a = Norm(x) for `rows` rows of D.
   void Normalize(int rows);
-  // Writes k, v of every row into its lane's cache and attends, row by row,
-  // from the q|k|v accumulators; the result goes to attended_.
-  void Attend(std::span<const TransformerRow> rows, int layer);
+  // Writes k, v of every row into its lane's cache, then attends through the
+  // batched products; the result goes to attended_.
+  [[nodiscard]] Status Attend(std::span<const TransformerRow> rows,
+                              std::span<const int64_t> positions, int layer);
   // x += Rq(accumulator_ rows of D, requantizer), clamped to the residual range.
   void AddToResidual(int rows, Requantizer requantizer);
   void Reserve(int rows);
+  // Index of `position` in `lane`'s block cache.
+  int CacheIndex(int lane, int64_t position) const;
 
   std::shared_ptr<const TransformerModel> model_;
   int lanes_;
+  int cache_positions_;  // P = W - 1 + kRowsPerLaneBatch
   std::vector<LayerKernels> kernels_;
   Int8Matmul head_;
-  std::vector<LaneCache> caches_;        // [lane * n_layers + layer]
+  BatchedInt8Matmul score_product_;  // [2 rows: q+, q-] × keys^T per (lane, head)
+  BatchedInt8Matmul mix_product_;    // [2 rows: w low, w high] × values per (lane, head)
+  // Block caches per layer, [lane][head][P][head_dim] int8: keys in
+  // [-127, 127], values in [-64, 63]; index W - 1 + (p - window start) holds
+  // position p; indices of positions before 0 hold 0 (and are masked).
+  std::vector<std::vector<int8_t>> keys_, values_;
+  std::vector<int64_t> window_start_;    // per lane: the position at index W - 1
   std::vector<int64_t> lane_positions_;  // positions evaluated per lane
-  std::vector<int64_t> row_positions_;   // position of each row of the batch
+  std::vector<int64_t> row_positions_;   // position of each row of the call
+
+  // Per batch: attention groups and, per row, its group and index among its lane's rows.
+  std::vector<AttentionGroup> groups_;
+  std::vector<int> row_group_;
+  std::vector<int> row_in_lane_;
+  std::vector<int> lane_rows_;             // per lane: rows in this batch
+  std::vector<int64_t> lane_first_position_;  // per lane: first position in this batch
+  std::vector<int> batch_lanes_;           // lanes with rows in this batch, ascending
 
   // Scratch, sized for the largest batch seen.
   std::vector<int32_t> residual_;    // [rows, D]
@@ -137,11 +175,13 @@ class TransformerSession {
   std::vector<int32_t> requantized_; // [rows, max(3D, F, 256)] RequantizeRow output
   std::vector<int8_t> attended_;     // [rows, D]
   std::vector<uint8_t> hidden_;      // [rows, F]
-  std::vector<int16_t> query_;       // [D]
-  std::vector<int32_t> scores_;        // [W] q.k by slot
-  std::vector<int32_t> logits_;        // [W] attention logits by slot, then [256]
-  std::vector<int> slot_distance_;     // [W] distance of each slot from this position
-  std::vector<int16_t> slot_weights_;  // [W] attention weights by slot (0: not visible)
+  std::vector<uint8_t> queries_;     // [rows, H, 2, head_dim] q+ and q- per group layout
+  std::vector<int32_t> scores_;      // [rows, H, 2, P]
+  std::vector<uint8_t> mix_weights_; // [rows, H, 2, P] attention weight low 7 bits, high bits
+  std::vector<int32_t> mixed_;       // [rows, H, 2, head_dim]
+  std::vector<int32_t> head_totals_; // [rows, H] sum of the attention weights
+  std::vector<int32_t> window_scores_;  // [W] q.k in window order (oldest first)
+  std::vector<int32_t> logits_;         // [W] attention logits, then [256]
 };
 
 }  // namespace lmarc::nn
