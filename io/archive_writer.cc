@@ -112,8 +112,13 @@ Status ArchiveWriter::CreatePayloadDataset(uint64_t chunk_bytes, bool extendible
   const hsize_t chunk_dims[1] = {chunk_bytes};
   H5Pset_chunk(dcpl.get(), 1, chunk_dims);
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  // A chunk cache that holds the whole chunk: libhdf5 1.10 silently drops
+  // the write of a single-chunk dataset's chunk when it is larger than the
+  // cache (1 MiB by default).
+  H5Id dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, chunk_bytes + 1, 1.0);
   payload_ = H5Id(H5Dcreate2(file_.get(), "payload", H5T_STD_U8LE, space.get(), H5P_DEFAULT,
-                             dcpl.get(), H5P_DEFAULT),
+                             dcpl.get(), dapl.get()),
                   H5Dclose);
   if (!payload_.valid()) return H5Error("create /payload");
   return Status::Ok();

@@ -109,6 +109,25 @@ TEST(RoundTripEdgeCaseTest, TreeWithoutContentHasNoChunksAndRoundTrips) {
   ExpectSameTree(tmp / "tree", tmp / "out/tree");
 }
 
+// A payload of several MiB written in one go (below the 64 MiB at which
+// /payload becomes extendible): every byte must be in the file. (libhdf5
+// 1.10 once dropped the write of a single-chunk /payload larger than its
+// 1 MiB chunk cache.)
+TEST(RoundTripEdgeCaseTest, MultiMegabytePayloadWrittenInOneGoRoundTrips) {
+  TempDir tmp;
+  std::string noise(3u << 20, '\0');
+  uint64_t state = 42;
+  for (char& c : noise) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    c = static_cast<char>(state >> 56);
+  }
+  BuildTree(tmp / "tree", {File("noise.bin", noise)});
+  LMARC_ASSERT_OK(RunCompress(QuietCompress({tmp / "tree"}, tmp / "a.lmarc.h5", "stored")));
+  LMARC_ASSERT_OK(Verify(tmp / "a.lmarc.h5", /*quick=*/false));
+  LMARC_ASSERT_OK(Decompress(tmp / "a.lmarc.h5", tmp / "out"));
+  ExpectSameTree(tmp / "tree", tmp / "out/tree");
+}
+
 class DeterminismTest : public ::testing::Test {
  protected:
   // Compresses `inputs` with the default codec into tmp_/name.
