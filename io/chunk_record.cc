@@ -42,11 +42,17 @@ StatusOr<RecordHeader> ParseRecordHeader(std::span<const uint8_t> record) {
   return header;
 }
 
-StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int level,
-                                   uint64_t chunk_id, std::span<const uint8_t> raw) {
+namespace {
+
+// The record of `raw` from the body `encode` appends with `codec`, or of
+// `stored`'s body when that one is not smaller than raw.
+template <typename EncodeBody>
+StatusOr<EncodedChunk> EncodeWithFallback(const Codec& codec, const Codec& stored, int level,
+                                          uint64_t chunk_id, std::span<const uint8_t> raw,
+                                          EncodeBody encode) {
   std::vector<uint8_t> body;
   const Codec* used = &codec;
-  RETURN_IF_ERROR(codec.Encode(raw, level, &body));
+  RETURN_IF_ERROR(encode(&body));
   if (body.size() >= raw.size() && &codec != &stored) {
     body.clear();
     used = &stored;
@@ -70,6 +76,23 @@ StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int 
   out.row.raw_xxh64 = header.raw_xxh64;
   out.row.payload_xxh64 = Xxh64(out.record);
   return out;
+}
+
+}  // namespace
+
+StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int level,
+                                   uint64_t chunk_id, std::span<const uint8_t> raw) {
+  return EncodeWithFallback(codec, stored, level, chunk_id, raw, [&](std::vector<uint8_t>* body) {
+    return codec.Encode(raw, level, body);
+  });
+}
+
+StatusOr<EncodedChunk> EncodeArrayChunk(const ArrayCodec& codec, const array::ArrayLayout& layout,
+                                        const Codec& stored, int level, uint64_t chunk_id,
+                                        std::span<const uint8_t> raw) {
+  return EncodeWithFallback(codec, stored, level, chunk_id, raw, [&](std::vector<uint8_t>* body) {
+    return codec.EncodeArray(raw, layout, level, body);
+  });
 }
 
 Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const uint8_t> record) {

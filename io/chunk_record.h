@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "model/array/array_codec.h"
 #include "src/codec.h"
 #include "src/status.h"
 
@@ -52,6 +53,11 @@ struct EncodedChunk {
 // `stored`, so the record never exceeds raw.size() + kRecordHeaderSize.
 StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int level,
                                    uint64_t chunk_id, std::span<const uint8_t> raw);
+
+// EncodeChunk for a typed chunk: `raw` read as `layout` by the array codec.
+StatusOr<EncodedChunk> EncodeArrayChunk(const ArrayCodec& codec, const array::ArrayLayout& layout,
+                                        const Codec& stored, int level, uint64_t chunk_id,
+                                        std::span<const uint8_t> raw);
 
 // Checks `record` against `row` (payload checksum, header fields), decodes it
 // with the registry's codec into raw (resized to row.raw_size) and checks the

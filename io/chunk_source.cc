@@ -26,9 +26,12 @@ Status ReadString(ByteReader& in, std::string_view field, std::string* out) {
 
 }  // namespace
 
-ChunkSource ChunkSource::Plan(ScannedTree tree, uint64_t chunk_size) {
+ChunkSource ChunkSource::Plan(ScannedTree tree, std::vector<TypedRegion> regions,
+                              uint64_t chunk_size) {
   ChunkSource source;
   source.tree = std::move(tree);
+  source.regions = std::move(regions);
+  source.chunk_size = chunk_size;
   std::vector<uint64_t> sizes;
   for (size_t row = 0; row < source.tree.entries.size(); ++row) {
     const FileEntry& entry = source.tree.entries[row];
@@ -37,8 +40,27 @@ ChunkSource ChunkSource::Plan(ScannedTree tree, uint64_t chunk_size) {
     sizes.push_back(entry.size);
     source.stream_size += entry.size;
   }
-  source.plan = PlanChunks(sizes, chunk_size);
+  // Plan file index of each region's entry (regions are sorted by entry).
+  std::vector<TypedSpan> spans;
+  size_t file = 0;
+  for (const TypedRegion& region : source.regions) {
+    while (file < source.regular_rows.size() && source.regular_rows[file] < region.entry) ++file;
+    const bool regular = file < source.regular_rows.size() && source.regular_rows[file] == region.entry;
+    // A region of a non-regular row can only come from a bad caller: its
+    // empty span is planned as nothing.
+    spans.push_back(regular ? SpanOf(region, file, chunk_size) : TypedSpan{.file = file});
+  }
+  source.plan = PlanChunks(sizes, spans, chunk_size);
   return source;
+}
+
+const TypedRegion* ChunkSource::Region(uint64_t chunk) const {
+  const int64_t span = plan[chunk].typed_span;
+  return span < 0 ? nullptr : &regions[static_cast<size_t>(span)];
+}
+
+array::ArrayLayout ChunkSource::Layout(uint64_t chunk) const {
+  return ChunkLayout(*Region(chunk), chunk_size, plan[chunk].raw_size);
 }
 
 Status ChunkSource::ReadChunk(uint64_t chunk, bool ignore_changed, SourceReader* reader,
@@ -66,7 +88,7 @@ Status ChunkSource::ReadChunk(uint64_t chunk, bool ignore_changed, SourceReader*
   return Status::Ok();
 }
 
-std::vector<uint8_t> SerializeTree(const ScannedTree& tree) {
+std::vector<uint8_t> SerializeTree(const ScannedTree& tree, std::span<const TypedRegion> regions) {
   std::vector<uint8_t> out;
   AppendLe64(tree.entries.size(), &out);
   for (size_t i = 0; i < tree.entries.size(); ++i) {
@@ -89,12 +111,14 @@ std::vector<uint8_t> SerializeTree(const ScannedTree& tree) {
     AppendLe64(static_cast<uint64_t>(s.ctime_sec), &out);
     AppendLe32(s.ctime_nsec, &out);
   }
+  AppendRegions(regions, &out);
   return out;
 }
 
-StatusOr<ScannedTree> DeserializeTree(std::span<const uint8_t> bytes) {
+Status DeserializeTree(std::span<const uint8_t> bytes, ScannedTree* out,
+                       std::vector<TypedRegion>* regions) {
   ByteReader in(bytes, "serialised tree");
-  ScannedTree tree;
+  ScannedTree& tree = *out;
   uint64_t count = 0;
   RETURN_IF_ERROR(in.U64("entry count", &count));
   if (count > bytes.size()) return Internal("serialised tree: bad entry count");
@@ -128,7 +152,8 @@ StatusOr<ScannedTree> DeserializeTree(std::span<const uint8_t> bytes) {
     s.mtime_sec = static_cast<int64_t>(source_mtime);
     s.ctime_sec = static_cast<int64_t>(source_ctime);
   }
-  return tree;
+  ASSIGN_OR_RETURN(*regions, ParseRegions(bytes.subspan(in.position())));
+  return Status::Ok();
 }
 
 }  // namespace lmarc

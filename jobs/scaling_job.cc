@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "io/array_scan.h"
 #include "io/chunk_source.h"
 #include "io/path_util.h"
 #include "io/tree_scanner.h"
@@ -71,10 +72,14 @@ StatusOr<double> TimeCompress(const Launcher& launcher, int ranks,
   return MedianSeconds(seconds);
 }
 
-// Chunk count and input bytes as lmarc plans them.
-StatusOr<ScalingWorkload> PlanWorkload(const std::vector<std::string>& inputs, uint64_t chunk_size) {
+// Chunk count and input bytes as `lmarc compress` (run as `lmarc`) plans them.
+StatusOr<ScalingWorkload> PlanWorkload(const std::vector<std::string>& inputs, uint64_t chunk_size,
+                                       const std::string& lmarc) {
   ASSIGN_OR_RETURN(ScannedTree tree, ScanInputs(inputs, ScanOptions{}));
-  const ChunkSource source = ChunkSource::Plan(std::move(tree), chunk_size);
+  ArrayScanOptions array_scan;
+  array_scan.helper = lmarc;
+  std::vector<TypedRegion> regions = FindTypedRegions(tree, array_scan);
+  const ChunkSource source = ChunkSource::Plan(std::move(tree), std::move(regions), chunk_size);
   return ScalingWorkload{.chunks = source.plan.size(), .raw_bytes = source.stream_size};
 }
 
@@ -260,7 +265,7 @@ StatusOr<std::vector<ScalingRow>> MeasureMode(const ScalingOptions& options,
     ScalingRow row{.mode = weak ? "weak" : "strong", .ranks = ranks, .oversubscribed = ranks > cores};
     const std::string archive = work_dir + "/" + row.mode + "-" + std::to_string(ranks) + ".h5";
     ASSIGN_OR_RETURN(row.seconds, TimeCompress(launcher, ranks, inputs, settings, archive));
-    ASSIGN_OR_RETURN(const ScalingWorkload workload, PlanWorkload(inputs, settings.chunk_size));
+    ASSIGN_OR_RETURN(const ScalingWorkload workload, PlanWorkload(inputs, settings.chunk_size, launcher.lmarc));
     row.chunks = workload.chunks;
     row.raw_bytes = workload.raw_bytes;
     ASSIGN_OR_RETURN(row.archive_bytes, FileBytes(archive));

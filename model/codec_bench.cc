@@ -31,19 +31,6 @@ double CpuSeconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-// "4x190x174" -> {4, 190, 174}; false on anything else.
-bool ParseShape(const std::string& text, std::vector<uint64_t>* shape) {
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find('x', start), text.size());
-    const std::string part = text.substr(start, end - start);
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return false;
-    shape->push_back(std::stoull(part));
-    start = end + 1;
-  }
-  return !shape->empty();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,7 +51,7 @@ int main(int argc, char** argv) {
       if (!lmarc::array::ParseDType(argv[++i], &layout.dtype).ok()) return 2;
       codec_name = "array";
     } else if (arg == "--shape" && i + 1 < argc) {
-      if (!ParseShape(argv[++i], &layout.shape)) return 2;
+      if (!lmarc::array::ParseShape(argv[++i], &layout.shape).ok()) return 2;
     } else if (arg == "--big-endian") {
       layout.byte_order = lmarc::array::ByteOrder::kBig;
     } else {

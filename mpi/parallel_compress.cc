@@ -58,12 +58,18 @@ StatusOr<ChunkSource> ScanAndShare(const CompressOptions& options) {
     ScanOptions scan_options;
     scan_options.follow_symlinks = options.follow_symlinks;
     ASSIGN_OR_RETURN(ScannedTree tree, ScanInputs(options.inputs, scan_options));
-    if (MpiRuntime::size() == 1) return ChunkSource::Plan(std::move(tree), options.chunk_size);
-    bytes = SerializeTree(tree);
+    std::vector<TypedRegion> regions;
+    if (options.type_arrays) regions = FindTypedRegions(tree, options.array_scan);
+    if (MpiRuntime::size() == 1) {
+      return ChunkSource::Plan(std::move(tree), std::move(regions), options.chunk_size);
+    }
+    bytes = SerializeTree(tree, regions);
   }
   BroadcastBytes(&bytes);
-  ASSIGN_OR_RETURN(ScannedTree tree, DeserializeTree(bytes));
-  return ChunkSource::Plan(std::move(tree), options.chunk_size);
+  ScannedTree tree;
+  std::vector<TypedRegion> regions;
+  RETURN_IF_ERROR(DeserializeTree(bytes, &tree, &regions));
+  return ChunkSource::Plan(std::move(tree), std::move(regions), options.chunk_size);
 }
 
 }  // namespace
@@ -72,6 +78,7 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
   ASSIGN_OR_RETURN(const std::shared_ptr<const Codec> codec,
                    MakeEncodingCodec(options.codec, options.model));
   const Codec& stored = *BuiltinCodecs().Find(CodecId::kStored);
+  const auto& array_codec = dynamic_cast<const ArrayCodec&>(*BuiltinCodecs().Find(CodecId::kArray));
   ASSIGN_OR_RETURN(const ChunkSource source, ScanAndShare(options));
 
   // Created after the scan, so an archive written inside an input tree is
@@ -90,7 +97,10 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
       return source.ReadChunk(chunk, options.ignore_changed, &reader, &raw);
     });
     if (!status.ok()) return status.WithContext("chunk " + std::to_string(chunk));
-    auto encoded = EncodeChunk(*codec, stored, options.level, chunk, raw);
+    auto encoded = source.Region(chunk) != nullptr
+                       ? EncodeArrayChunk(array_codec, source.Layout(chunk), stored, options.level,
+                                          chunk, raw)
+                       : EncodeChunk(*codec, stored, options.level, chunk, raw);
     if (!encoded.ok()) return encoded.status().WithContext("chunk " + std::to_string(chunk));
     return std::move(encoded->record);
   };

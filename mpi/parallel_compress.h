@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/array_scan.h"
 #include "src/chunk_plan.h"
 #include "src/codec.h"
 #include "src/progress.h"
@@ -23,6 +24,8 @@ struct CompressOptions {
   int level = kDefaultLevel;                // format-relevant
   std::string codec = "cm";                 // format-relevant
   std::string model;                        // nn only: "" = default, "none" or a model id; format-relevant
+  bool type_arrays = true;    // typed regions through the array codec (--arrays); format-relevant
+  ArrayScanOptions array_scan;  // raw layout (format-relevant), helper and its limits
   bool overwrite = false;                   // -f
   bool follow_symlinks = false;
   bool ignore_changed = false;  // a file changing while read is a warning, not an error

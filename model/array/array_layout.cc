@@ -49,6 +49,28 @@ Status ParseDType(std::string_view name, DType* out) {
                          "' (expected f32, f64, i8, i16, i32, i64, u8, u16, u32 or u64)");
 }
 
+Status ParseShape(std::string_view text, std::vector<uint64_t>* shape) {
+  shape->clear();
+  const auto bad = [&] {
+    return InvalidArgument("invalid shape '" + std::string(text) +
+                           "' (expected extents like 512x512x64, at most 8, each >= 1)");
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('x', start), text.size());
+    const std::string_view part = text.substr(start, end - start);
+    if (part.empty() || part.size() > 19 || part.find_first_not_of("0123456789") != std::string_view::npos) {
+      return bad();
+    }
+    uint64_t extent = 0;
+    for (char c : part) extent = extent * 10 + static_cast<uint64_t>(c - '0');
+    if (extent == 0 || shape->size() == kMaxRank) return bad();
+    shape->push_back(extent);
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
 std::string Describe(const ArrayLayout& layout) {
   std::string text(DTypeName(layout.dtype));
   text += layout.byte_order == ByteOrder::kLittle ? " little " : " big ";

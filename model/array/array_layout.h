@@ -46,6 +46,10 @@ bool IsSigned(DType dtype);  // true for the signed integer types only
 std::string_view DTypeName(DType dtype);
 [[nodiscard]] Status ParseDType(std::string_view name, DType* out);
 
+// "4x190x174" -> {4, 190, 174} (1..kMaxRank extents, each >= 1, the
+// spelling of --shape options); InvalidArgument on anything else.
+[[nodiscard]] Status ParseShape(std::string_view text, std::vector<uint64_t>* shape);
+
 struct ArrayLayout {
   DType dtype = DType::kU8;
   ByteOrder byte_order = ByteOrder::kLittle;

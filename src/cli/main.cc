@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "io/array_scan.h"
 #include "jobs/bench_job.h"
+#include "jobs/bench_process.h"
 #include "jobs/compress_job.h"
 #include "jobs/decompress_job.h"
 #include "jobs/scaling_job.h"
@@ -135,6 +137,7 @@ uint64_t ParseSize(const std::string& text) {
 Status Compress(const std::vector<std::string>& args) {
   CompressOptions o;
   std::string chunk_size = "4MiB";
+  std::string arrays = "auto", dtype, shape, offset;
   po::options_description opts("compress options");
   opts.add_options()("output,o", po::value(&o.output), "archive to write (ARCHIVE.partial until complete)")(
       "force,f", "overwrite an existing archive")(
@@ -144,10 +147,34 @@ Status Compress(const std::vector<std::string>& args) {
       "model", po::value(&o.model), "nn model: a model id, or none (no transformer); default: the shipped model")(
       "threads,T", po::value(&o.threads)->default_value(o.threads), "compression threads per rank")(
       "follow-symlinks", "archive what symlinks point to instead of the links")(
-      "ignore-changed", "warn instead of failing when a file changes while it is read");
+      "ignore-changed", "warn instead of failing when a file changes while it is read")(
+      "arrays", po::value(&arrays)->default_value(arrays),
+      "auto: numeric arrays in HDF5/NetCDF files (or --dtype/--shape) through the array codec; off: bytes only")(
+      "dtype", po::value(&dtype), "raw inputs: element type f32 f64 i8 i16 i32 i64 u8 u16 u32 u64")(
+      "shape", po::value(&shape), "raw inputs: extents, outermost first, e.g. 512x512x512")(
+      "offset", po::value(&offset), "raw inputs: bytes before the array (B, KiB, MiB, GiB)")(
+      "big-endian", "raw inputs: elements are big-endian");
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "input", -1);
   if (WantsHelp(vm, opts, "compress PATH... -o ARCHIVE [options]")) return Status::Ok();
+  if (arrays != "auto" && arrays != "off") throw UsageError{"compress: --arrays must be auto or off"};
+  o.type_arrays = arrays == "auto";
+  if (vm.count("dtype") != vm.count("shape")) {
+    throw UsageError{"compress: --dtype and --shape go together"};
+  }
+  if (vm.count("dtype") > 0) {
+    RawArraySpec raw;
+    if (!array::ParseDType(dtype, &raw.layout.dtype).ok() ||
+        !array::ParseShape(shape, &raw.layout.shape).ok()) {
+      throw UsageError{"compress: bad --dtype '" + dtype + "' or --shape '" + shape + "'"};
+    }
+    raw.layout.byte_order = vm.count("big-endian") > 0 ? array::ByteOrder::kBig : array::ByteOrder::kLittle;
+    raw.offset = offset.empty() ? 0 : ParseSize(offset);
+    o.array_scan.raw = raw;
+  } else if (vm.count("offset") > 0 || vm.count("big-endian") > 0) {
+    throw UsageError{"compress: --offset and --big-endian need --dtype and --shape"};
+  }
+  ASSIGN_OR_RETURN(o.array_scan.helper, CurrentExecutablePath());
   o.inputs = Positionals(vm, "input");
   if (o.inputs.empty()) throw UsageError{"compress: no input PATH given"};
   if (o.output.empty()) throw UsageError{"compress: no archive given (-o ARCHIVE)"};
@@ -302,6 +329,10 @@ int Fail(const Status& status) {
 }
 
 int Main(int argc, char** argv) {
+  // The array locator helper (io/array_scan.h) never touches MPI.
+  if (argc >= 2 && std::string_view(argv[1]) == kArrayLocatorCommand) {
+    return RunArrayLocatorHelper(argc, argv);
+  }
   if (const Status started = MpiRuntime::Start(&argc, &argv); !started.ok()) return Fail(started);
   if (argc < 2) {
     if (MpiRuntime::rank() == 0) std::cerr << "lmarc: missing command\n" << kUsage;

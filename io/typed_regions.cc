@@ -1,0 +1,204 @@
+#include "io/typed_regions.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "io/hdf5_array_locator.h"
+#include "io/netcdf3_header.h"
+#include "io/unique_fd.h"
+#include "src/byte_order.h"
+#include "src/byte_reader.h"
+
+namespace lmarc {
+namespace {
+
+uint64_t Product(std::span<const uint64_t> extents) {
+  uint64_t product = 1;
+  for (uint64_t extent : extents) product *= extent;
+  return product;
+}
+
+// The level L of SpanOf: the fewest leading dimensions a unit leaves out.
+size_t UnitLevel(const array::ArrayLayout& layout, uint64_t chunk_size) {
+  const size_t rank = layout.shape.size();
+  const uint64_t element = array::ElementBytes(layout.dtype);
+  for (size_t level = 1; level < rank; ++level) {
+    const uint64_t unit = element * Product(std::span(layout.shape).subspan(level));
+    if (unit <= chunk_size) return level;
+  }
+  return rank;
+}
+
+// Reads up to out.size() bytes at `offset`; returns how many were read.
+size_t ReadAt(int fd, uint64_t offset, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+void AddHdf5Regions(const Hdf5Arrays& arrays, std::vector<TypedRegion>* out) {
+  for (const Hdf5Dataset& dataset : arrays.datasets) {
+    const size_t rank = dataset.layout.shape.size();
+    if (dataset.storage == Hdf5Storage::kContiguous) {
+      if (dataset.bytes == 0) continue;
+      out->push_back({0, dataset.address, dataset.layout, dataset.path,
+                      std::vector<uint64_t>(rank, 0)});
+      continue;
+    }
+    if (!dataset.filters.empty()) continue;  // filtered tiles stay bytes
+    array::ArrayLayout tile = dataset.layout;
+    tile.shape = dataset.chunk_shape;
+    for (const Hdf5Chunk& chunk : dataset.chunks) {
+      out->push_back({0, chunk.address, tile, dataset.path, chunk.start});
+    }
+  }
+}
+
+Status AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* out) {
+  for (const Netcdf3Variable& variable : header.variables) {
+    if (variable.type == NcType::kChar || variable.shape.size() > array::kMaxRank) continue;
+    const Netcdf3Regions regions = VariableRegions(header, variable);
+    const size_t rank = regions.layout.shape.size();
+    for (uint64_t i = 0; i < regions.count; ++i) {
+      std::vector<uint64_t> start(rank, 0);
+      if (variable.is_record) start[0] = i;
+      out->push_back({0, regions.Offset(i), regions.layout, variable.name, std::move(start)});
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+uint64_t TypedRegion::bytes() const {
+  return Product(layout.shape) * array::ElementBytes(layout.dtype);
+}
+
+bool HasHdf5Signature(const std::string& path, uint64_t file_bytes) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return false;
+  // The superblock is at 0 or at a power of two from 512 on (after a user block).
+  for (uint64_t offset = 0; offset + 8 <= file_bytes; offset = offset == 0 ? 512 : 2 * offset) {
+    uint8_t head[8];
+    if (ReadAt(fd.get(), offset, head) != 8) return false;
+    if (std::equal(head, head + 8, kSignature)) return true;
+  }
+  return false;
+}
+
+StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
+                                                      uint64_t file_bytes,
+                                                      const RawArraySpec* raw) {
+  std::vector<TypedRegion> found;
+  if (raw != nullptr) {
+    TypedRegion region{0, raw->offset, raw->layout, "", std::vector<uint64_t>(raw->layout.shape.size(), 0)};
+    uint64_t elements = 0;
+    RETURN_IF_ERROR(array::CountElements(raw->layout, &elements));
+    const uint64_t element = array::ElementBytes(raw->layout.dtype);
+    if (raw->offset > file_bytes || elements > (file_bytes - raw->offset) / element) {
+      return InvalidArgument("smaller than --offset plus the array (" +
+                             std::to_string(raw->offset) + " + " + std::to_string(elements) +
+                             " x " + std::to_string(element) + " bytes)");
+    }
+    found.push_back(std::move(region));
+  } else {
+    uint8_t magic[4] = {};
+    {
+      UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      if (!fd.valid()) return IoError("cannot open for array scanning");
+      ReadAt(fd.get(), 0, magic);
+    }
+    if (file_bytes >= 4 && HasNetcdf3Magic(magic)) {
+      ASSIGN_OR_RETURN(const Netcdf3Header header, ReadNetcdf3Header(path));
+      if (header.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
+      RETURN_IF_ERROR(AddNetcdf3Regions(header, &found));
+    } else if (HasHdf5Signature(path, file_bytes)) {
+      ASSIGN_OR_RETURN(const Hdf5Arrays arrays, LocateHdf5Arrays(path));
+      if (arrays.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
+      AddHdf5Regions(arrays, &found);
+    }
+  }
+  // Small ones out; sorted; the locators exclude overlaps, checked again here.
+  std::erase_if(found, [](const TypedRegion& r) { return r.bytes() < kMinTypedRegionBytes; });
+  std::sort(found.begin(), found.end(),
+            [](const TypedRegion& a, const TypedRegion& b) { return a.offset < b.offset; });
+  for (size_t i = 0; i < found.size(); ++i) {
+    const TypedRegion& r = found[i];
+    if (r.offset > file_bytes || r.bytes() > file_bytes - r.offset ||
+        (i > 0 && found[i - 1].offset + found[i - 1].bytes() > r.offset)) {
+      return Corrupt("array regions overlap or run past the end of the file");
+    }
+  }
+  return found;
+}
+
+TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size) {
+  const std::vector<uint64_t>& shape = region.layout.shape;
+  const size_t level = UnitLevel(region.layout, chunk_size);
+  TypedSpan span;
+  span.file = file;
+  span.offset = region.offset;
+  span.unit_bytes = array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
+  span.run_units = shape[level - 1];
+  span.runs = Product(std::span(shape).first(level - 1));
+  return span;
+}
+
+array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size, uint64_t raw_size) {
+  const std::vector<uint64_t>& shape = region.layout.shape;
+  const size_t level = UnitLevel(region.layout, chunk_size);
+  const uint64_t unit_bytes =
+      array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
+  array::ArrayLayout layout = region.layout;
+  layout.shape.assign(1, raw_size / unit_bytes);
+  layout.shape.insert(layout.shape.end(), shape.begin() + static_cast<ptrdiff_t>(level), shape.end());
+  return layout;
+}
+
+void AppendRegions(std::span<const TypedRegion> regions, std::vector<uint8_t>* out) {
+  AppendLe64(regions.size(), out);
+  for (const TypedRegion& region : regions) {
+    AppendLe64(region.entry, out);
+    AppendLe64(region.offset, out);
+    array::AppendLayoutRecord(region.layout, out);
+    AppendLe32(static_cast<uint32_t>(region.dataset.size()), out);
+    out->insert(out->end(), region.dataset.begin(), region.dataset.end());
+    for (uint64_t coordinate : region.start) AppendLe64(coordinate, out);
+  }
+}
+
+StatusOr<std::vector<TypedRegion>> ParseRegions(std::span<const uint8_t> bytes) {
+  ByteReader in(bytes, "array regions");
+  uint64_t count = 0;
+  RETURN_IF_ERROR(in.U64("region count", &count));
+  if (count > bytes.size()) return Corrupt("array regions: bad count");
+  std::vector<TypedRegion> regions(count);
+  for (TypedRegion& region : regions) {
+    RETURN_IF_ERROR(in.U64("entry", &region.entry));
+    RETURN_IF_ERROR(in.U64("offset", &region.offset));
+    RETURN_IF_ERROR(array::ReadLayoutRecord(&in, &region.layout));
+    uint64_t elements = 0;
+    RETURN_IF_ERROR(array::CountElements(region.layout, &elements));
+    if (elements > (uint64_t{1} << 60) / array::ElementBytes(region.layout.dtype)) {
+      return Corrupt("array regions: region too large");
+    }
+    uint32_t name_size = 0;
+    const uint8_t* name = nullptr;
+    RETURN_IF_ERROR(in.U32("dataset name size", &name_size));
+    RETURN_IF_ERROR(in.Bytes(name_size, "dataset name", &name));
+    region.dataset.assign(reinterpret_cast<const char*>(name), name_size);
+    region.start.resize(region.layout.shape.size());
+    for (uint64_t& coordinate : region.start) RETURN_IF_ERROR(in.U64("start", &coordinate));
+  }
+  if (in.position() != bytes.size()) return Corrupt("array regions: trailing bytes");
+  return regions;
+}
+
+}  // namespace lmarc

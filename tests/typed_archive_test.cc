@@ -1,0 +1,240 @@
+// Typed regions end to end (issue: simulation output): HDF5 files with
+// contiguous and chunked datasets of every element type in both byte orders,
+// special float values and extents of 1, NetCDF-3 files of all three formats
+// (ncgen), NetCDF-4 with deflate+shuffle, raw arrays described by the user;
+// each archive restores byte-exact and codes its arrays with the `array`
+// codec. Hostile inputs and failing helper processes leave files as bytes
+// without failing the job.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "io/array_scan.h"
+#include "tests/archive_test_util.h"
+
+namespace lmarc::testing {
+namespace {
+
+size_t ArrayChunks(const std::string& archive) {
+  size_t count = 0;
+  for (const ChunkRow& row : ChunkRowsOf(archive)) count += row.codec == static_cast<uint16_t>(CodecId::kArray);
+  return count;
+}
+
+// Compresses `root` with `options` adjustments, checks the round trip and
+// returns the archive path.
+std::string RoundTrip(const TempDir& tmp, const std::string& root, const std::string& name,
+                      const std::function<void(CompressOptions&)>& adjust = {}) {
+  const std::string archive = tmp / (name + ".lmarc.h5");
+  CompressOptions options = QuietCompress({root}, archive, "cm", 16 << 10);
+  options.array_scan.helper = LMARC_BINARY;
+  if (adjust) adjust(options);
+  const Status compressed = RunCompress(options);
+  EXPECT_TRUE(compressed.ok()) << compressed.message();
+  EXPECT_TRUE(Verify(archive, /*quick=*/false).ok());
+  const std::string out = tmp / (name + ".out");
+  const Status restored = Decompress(archive, out);
+  EXPECT_TRUE(restored.ok()) << restored.message();
+  ExpectSameTree(root, out + "/" + std::filesystem::path(root).filename().string());
+  return archive;
+}
+
+// A field with smooth structure, noise in the low bits and, for floats,
+// NaN, ±Inf, −0.0 and denormals at fixed places.
+template <typename T>
+std::vector<T> Field(size_t n) {
+  std::vector<T> values(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double smooth = 1000.0 * std::sin(0.01 * static_cast<double>(i)) + static_cast<double>(i % 7);
+    if constexpr (std::is_floating_point_v<T>) {
+      values[i] = static_cast<T>(smooth);
+    } else {
+      values[i] = static_cast<T>(static_cast<int64_t>(smooth) & static_cast<int64_t>(std::numeric_limits<T>::max()));
+    }
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    values[3] = std::numeric_limits<T>::quiet_NaN();
+    values[5] = std::numeric_limits<T>::infinity();
+    values[6] = -std::numeric_limits<T>::infinity();
+    values[7] = static_cast<T>(-0.0);
+    values[9] = std::numeric_limits<T>::denorm_min();
+  }
+  return values;
+}
+
+template <typename T>
+void WriteDataset(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,
+                  std::vector<hsize_t> dims, const std::vector<hsize_t>& chunk = {},
+                  bool deflate_shuffle = false) {
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  const std::vector<T> values = Field<T>(n);
+  const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (!chunk.empty()) {
+    H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+    if (deflate_shuffle) {
+      H5Pset_shuffle(dcpl);
+      H5Pset_deflate(dcpl, 4);
+    }
+  }
+  const hid_t dataset = H5Dcreate2(file, name.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ASSERT_GE(dataset, 0) << name;
+  ASSERT_GE(H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+  H5Dclose(dataset);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+}
+
+void WriteHdf5Inputs(const std::string& path) {
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  WriteDataset<float>(file, "f32_le", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {80, 64});
+  WriteDataset<double>(file, "f64_be", H5T_IEEE_F64BE, H5T_NATIVE_DOUBLE, {40, 64});
+  WriteDataset<int8_t>(file, "i8", H5T_STD_I8LE, H5T_NATIVE_INT8, {80, 64});
+  WriteDataset<uint8_t>(file, "u8", H5T_STD_U8LE, H5T_NATIVE_UINT8, {80, 64});
+  WriteDataset<int16_t>(file, "i16_be", H5T_STD_I16BE, H5T_NATIVE_INT16, {80, 64});
+  WriteDataset<uint16_t>(file, "u16", H5T_STD_U16LE, H5T_NATIVE_UINT16, {80, 64});
+  WriteDataset<int32_t>(file, "i32", H5T_STD_I32LE, H5T_NATIVE_INT32, {80, 64});
+  WriteDataset<uint32_t>(file, "u32_be", H5T_STD_U32BE, H5T_NATIVE_UINT32, {80, 64});
+  WriteDataset<int64_t>(file, "i64", H5T_STD_I64LE, H5T_NATIVE_INT64, {40, 64});
+  WriteDataset<uint64_t>(file, "u64_be", H5T_STD_U64BE, H5T_NATIVE_UINT64, {40, 64});
+  WriteDataset<float>(file, "ones", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {1, 4096, 1});
+  // Tiles of 32x32 over 100x70: edge tiles hold padding beyond the extent.
+  WriteDataset<float>(file, "tiled", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {100, 70}, {32, 32});
+  WriteDataset<double>(file, "deflated", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {64, 64}, {32, 32}, true);
+  // A big one that the 16 KiB chunk size splits into boxes of whole rows.
+  WriteDataset<float>(file, "big", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {6, 50, 40});
+  H5Fclose(file);
+}
+
+TEST(TypedArchiveTest, Hdf5DatasetsOfEveryTypeRoundTripThroughTheArrayCodec) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  WriteHdf5Inputs(tmp / "in/fields.h5");
+  std::ofstream(tmp / "in/notes.txt") << "run 7: fields.h5 written by the test\n";
+  const std::string archive = RoundTrip(tmp, tmp / "in", "helper");
+  // Contiguous datasets (each >= 4 KiB), 12 tiles, the big one in boxes.
+  EXPECT_GE(ArrayChunks(archive), 10u + 12u + 3u);
+  // In process or through the helper: the same archive.
+  const std::string in_process =
+      RoundTrip(tmp, tmp / "in", "in-process", [](CompressOptions& o) { o.array_scan.helper.clear(); });
+  EXPECT_TRUE(ReadFile(archive) == ReadFile(in_process));
+  // --arrays off: no array chunks, still the same files.
+  const std::string off =
+      RoundTrip(tmp, tmp / "in", "off", [](CompressOptions& o) { o.type_arrays = false; });
+  EXPECT_EQ(ArrayChunks(off), 0u);
+  EXPECT_LT(std::filesystem::file_size(archive), std::filesystem::file_size(off));
+}
+
+TEST(TypedArchiveTest, FailingHelpersLeaveTheFileAsBytes) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  WriteHdf5Inputs(tmp / "in/fields.h5");
+  const std::string bytes_only =
+      RoundTrip(tmp, tmp / "in", "off", [](CompressOptions& o) { o.type_arrays = false; });
+  for (const std::string mode : {"crash", "hang", "garbage", "huge-region"}) {
+    SCOPED_TRACE(mode);
+    const std::string helper = tmp / ("helper-" + mode);
+    std::filesystem::create_symlink(LMARC_FAKE_HELPER, helper);
+    const std::string archive = RoundTrip(tmp, tmp / "in", mode, [&](CompressOptions& o) {
+      o.array_scan.helper = helper;
+      o.array_scan.timeout_seconds = 1;
+    });
+    EXPECT_EQ(ArrayChunks(archive), 0u);
+    EXPECT_TRUE(ReadFile(archive) == ReadFile(bytes_only));
+  }
+}
+
+TEST(TypedArchiveTest, RawArrayAfterAHeader) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  const std::vector<double> values = Field<double>(64 * 64);
+  std::string bytes(100, 'h');
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double));
+  bytes += "trailer";
+  std::ofstream(tmp / "in/dump.bin", std::ios::binary) << bytes;
+  const std::string archive = RoundTrip(tmp, tmp / "in", "raw", [](CompressOptions& o) {
+    RawArraySpec raw;
+    raw.layout = {array::DType::kF64, array::ByteOrder::kLittle, {64, 64}};
+    raw.offset = 100;
+    o.array_scan.raw = raw;
+  });
+  EXPECT_EQ(ArrayChunks(archive), 2u);  // 32 KiB of rows in 16 KiB boxes
+  // A file shorter than the array it is said to hold stays bytes.
+  const std::string short_file = RoundTrip(tmp, tmp / "in", "short", [](CompressOptions& o) {
+    RawArraySpec raw;
+    raw.layout = {array::DType::kF64, array::ByteOrder::kLittle, {65, 64}};
+    raw.offset = 100;
+    o.array_scan.raw = raw;
+  });
+  EXPECT_EQ(ArrayChunks(short_file), 0u);
+}
+
+// NetCDF files written by the netCDF library (netcdf-bin's ncgen).
+class NetcdfTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(NetcdfTest, EveryFormatRoundTrips) {
+  if (access("/usr/bin/ncgen", X_OK) != 0) GTEST_SKIP() << "ncgen not installed (netcdf-bin)";
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  const std::string kind = GetParam();
+  std::ofstream cdl(tmp / "t.cdl");
+  cdl << "netcdf t {\ndimensions:\n  time = UNLIMITED ;\n  y = 40 ;\n  x = 64 ;\n"
+      << "variables:\n  float temp(time, y, x) ;\n";
+  if (kind == "netCDF-4") {  // storage attributes exist in netCDF-4 only
+    cdl << "    temp:_Storage = \"chunked\" ;\n    temp:_ChunkSizes = 1, 40, 64 ;\n"
+        << "    temp:_DeflateLevel = 4 ;\n    temp:_Shuffle = \"true\" ;\n";
+  }
+  cdl << "  double height(y, x) ;\n  short mask(y, x) ;\n  char label(x) ;\n"
+      << "data:\n  temp = ";
+  for (int i = 0; i < 3 * 40 * 64; ++i) cdl << (i ? ", " : "") << 280.0 + 0.01 * (i % 640) + (i % 3);
+  cdl << " ;\n  height = ";
+  for (int i = 0; i < 40 * 64; ++i) cdl << (i ? ", " : "") << 0.5 * i;
+  cdl << " ;\n  mask = ";
+  for (int i = 0; i < 40 * 64; ++i) cdl << (i ? ", " : "") << (i / 100) % 3;
+  cdl << " ;\n  label = \"a label\" ;\n}\n";
+  cdl.close();
+  ASSERT_EQ(std::system(("ncgen -k '" + kind + "' -o " + std::string(tmp / "in/t.nc") + " " +
+                         std::string(tmp / "t.cdl") + " 2>/dev/null").c_str()), 0);
+  const std::string archive = RoundTrip(tmp, tmp / "in", "nc");
+  if (kind != "netCDF-4") {
+    EXPECT_GE(ArrayChunks(archive), 3u);  // three temp records, height, mask
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, NetcdfTest,
+                         ::testing::Values("classic", "64-bit offset", "64-bit data", "netCDF-4"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase_if(name, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
+                           return name;
+                         });
+
+// A NetCDF-3 header whose variables claim more bytes than the file holds:
+// the file is stored as bytes and the job succeeds.
+TEST(TypedArchiveTest, HeaderClaimingMoreThanTheFileIsStoredAsBytes) {
+  if (access("/usr/bin/ncgen", X_OK) != 0) GTEST_SKIP() << "ncgen not installed (netcdf-bin)";
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  std::ofstream(tmp / "t.cdl") << "netcdf t {\ndimensions:\n  x = 4000 ;\nvariables:\n  double v(x) ;\n}\n";
+  ASSERT_EQ(std::system(("ncgen -k classic -o " + std::string(tmp / "full.nc") + " " +
+                         std::string(tmp / "t.cdl")).c_str()), 0);
+  std::string bytes = ReadFile(tmp / "full.nc");
+  ASSERT_GT(bytes.size(), 8000u);
+  bytes.resize(bytes.size() - 5000);  // the header still says 4000 doubles
+  std::ofstream(tmp / "in/truncated.nc", std::ios::binary) << bytes;
+  const std::string archive = RoundTrip(tmp, tmp / "in", "truncated");
+  EXPECT_EQ(ArrayChunks(archive), 0u);
+}
+
+}  // namespace
+}  // namespace lmarc::testing
