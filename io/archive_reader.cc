@@ -113,8 +113,15 @@ Status ArchiveReader::Load() {
   RETURN_IF_ERROR(ReadTable(root, "files", FileRowMemType().get(), file_bytes, &files.rows));
   RETURN_IF_ERROR(ReadTable(root, "names", H5T_NATIVE_UINT8, file_bytes, &files.names));
   RETURN_IF_ERROR(ReadTable(root, "chunks", ChunkRowMemType().get(), file_bytes, &chunks_));
-  if (TableChecksum(files, chunks_) != stored_checksum) return Corrupt("table checksum mismatch");
+  if (H5Lexists(root, "array_chunks", H5P_DEFAULT) > 0) {  // §2.5: all three or none
+    RETURN_IF_ERROR(ReadTable(root, "datasets", DatasetRowMemType().get(), file_bytes, &arrays_.datasets));
+    RETURN_IF_ERROR(ReadTable(root, "dataset_names", H5T_NATIVE_UINT8, file_bytes, &arrays_.names));
+    RETURN_IF_ERROR(ReadTable(root, "array_chunks", ArrayChunkRowMemType().get(), file_bytes, &arrays_.chunks));
+    if (arrays_.chunks.empty()) return Corrupt("/array_chunks is empty");
+  }
+  if (TableChecksum(files, chunks_, arrays_) != stored_checksum) return Corrupt("table checksum mismatch");
   ASSIGN_OR_RETURN(entries_, TableToEntries(files));
+  RETURN_IF_ERROR(ValidateArrayTables(arrays_, entries_, chunks_));
   stream_size_ = StreamSize(entries_);
 
   hsize_t payload_extent = 0;

@@ -33,6 +33,7 @@ class ArchiveReader {
   const std::vector<FileEntry>& entries() const { return entries_; }
   const std::vector<ChunkRow>& chunks() const { return chunks_; }
   const ArchiveAttributes& attributes() const { return attributes_; }
+  const ArrayTables& arrays() const { return arrays_; }  // empty without typed chunks
   uint64_t stream_size() const { return stream_size_; }
   uint64_t payload_size() const { return payload_size_; }
 
@@ -65,6 +66,7 @@ class ArchiveReader {
   std::vector<FileEntry> entries_;
   std::vector<ChunkRow> chunks_;
   ArchiveAttributes attributes_;
+  ArrayTables arrays_;
   uint64_t stream_size_ = 0;
   uint64_t payload_size_ = 0;
   mutable std::atomic<uint64_t> chunks_decoded_{0};

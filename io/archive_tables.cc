@@ -53,27 +53,6 @@ StatusOr<std::string> NameAt(const FileTable& table, uint64_t offset, uint64_t s
   return std::string(reinterpret_cast<const char*>(table.names.data() + offset), size);
 }
 
-// Builds a packed compound type: fields at consecutive offsets.
-class CompoundBuilder {
- public:
-  explicit CompoundBuilder(size_t size) : type_(H5Tcreate(H5T_COMPOUND, size), H5Tclose) {}
-  CompoundBuilder& Add(const char* name, size_t offset, hid_t type) {
-    H5Tinsert(type_.get(), name, offset, type);
-    return *this;
-  }
-  // Adds a field right after the previous one (file types are packed).
-  CompoundBuilder& Next(const char* name, hid_t type) {
-    H5Tinsert(type_.get(), name, next_offset_, type);
-    next_offset_ += H5Tget_size(type);
-    return *this;
-  }
-  H5Id Build() { return std::move(type_); }
-
- private:
-  H5Id type_;
-  size_t next_offset_ = 0;
-};
-
 }  // namespace
 
 FileTable EntriesToTable(const std::vector<FileEntry>& entries) {
@@ -202,7 +181,8 @@ Status ValidateChunkTable(const std::vector<ChunkRow>& chunks, uint64_t stream_s
   return Status::Ok();
 }
 
-uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chunks) {
+uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chunks,
+                       const ArrayTables& arrays) {
   Xxh64Stream hash;
   std::vector<uint8_t> bytes;
   for (const FileRow& r : files.rows) AppendFileRow(r, &bytes);
@@ -210,6 +190,7 @@ uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chun
   hash.Update(files.names);
   bytes.clear();
   for (const ChunkRow& r : chunks) AppendChunkRow(r, &bytes);
+  if (!arrays.empty()) AppendArrayTables(arrays, &bytes);
   hash.Update(bytes);
   return hash.Digest();
 }

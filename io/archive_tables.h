@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "io/array_tables.h"
 #include "io/chunk_record.h"
 #include "io/file_entry.h"
 #include "io/h5_handle.h"
@@ -52,8 +53,10 @@ Status ValidateChunkTable(const std::vector<ChunkRow>& chunks, uint64_t stream_s
 // Sum of the sizes of the regular entries (the data stream length).
 uint64_t StreamSize(const std::vector<FileEntry>& entries);
 
-// XXH64 of the tables serialised as §2.4 prescribes.
-uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chunks);
+// XXH64 of the tables serialised as §2.4 prescribes (the array tables only
+// when the archive has them).
+uint64_t TableChecksum(const FileTable& files, const std::vector<ChunkRow>& chunks,
+                       const ArrayTables& arrays);
 
 // HDF5 compound types for the rows: the packed little-endian file type and
 // the native memory type of the C++ struct.

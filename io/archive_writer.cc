@@ -162,7 +162,7 @@ StatusOr<uint64_t> ArchiveWriter::AppendRecord(std::span<const uint8_t> record) 
 
 Status ArchiveWriter::Finish(const std::vector<FileEntry>& entries,
                              const std::vector<ChunkRow>& chunks,
-                             const ArchiveAttributes& attributes) {
+                             const ArchiveAttributes& attributes, const ArrayTables& arrays) {
   if (!payload_.valid()) {
     RETURN_IF_ERROR(
         CreatePayloadDataset(std::max<uint64_t>(payload_size_, 1), /*extendible=*/payload_size_ == 0));
@@ -178,6 +178,16 @@ Status ArchiveWriter::Finish(const std::vector<FileEntry>& entries,
                                     files.names.size(), files.names.data()));
   RETURN_IF_ERROR(WriteTableDataset(root, "chunks", ChunkRowFileType().get(),
                                     ChunkRowMemType().get(), chunks.size(), chunks.data()));
+  if (!arrays.empty()) {
+    RETURN_IF_ERROR(WriteTableDataset(root, "datasets", DatasetRowFileType().get(),
+                                      DatasetRowMemType().get(), arrays.datasets.size(),
+                                      arrays.datasets.data()));
+    RETURN_IF_ERROR(WriteTableDataset(root, "dataset_names", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                                      arrays.names.size(), arrays.names.data()));
+    RETURN_IF_ERROR(WriteTableDataset(root, "array_chunks", ArrayChunkRowFileType().get(),
+                                      ArrayChunkRowMemType().get(), arrays.chunks.size(),
+                                      arrays.chunks.data()));
+  }
 
   const uint32_t format_version = 1;
   RETURN_IF_ERROR(WriteScalarAttribute(root, "lmarc_format_version", H5T_STD_U32LE,
@@ -187,7 +197,7 @@ Status ArchiveWriter::Finish(const std::vector<FileEntry>& entries,
   RETURN_IF_ERROR(WriteStringAttribute(root, "models", attributes.models));
   RETURN_IF_ERROR(WriteScalarAttribute(root, "chunk_size", H5T_STD_U64LE, H5T_NATIVE_UINT64,
                                        &attributes.chunk_size));
-  const uint64_t checksum = TableChecksum(files, chunks);
+  const uint64_t checksum = TableChecksum(files, chunks, arrays);
   RETURN_IF_ERROR(WriteScalarAttribute(root, "table_checksum", H5T_STD_U64LE, H5T_NATIVE_UINT64,
                                        &checksum));
   const uint8_t complete = 1;  // completion marker: always the last object written

@@ -40,9 +40,10 @@ class ArchiveWriter {
   // Appends one chunk record to /payload; returns its payload offset.
   StatusOr<uint64_t> AppendRecord(std::span<const uint8_t> record);
 
-  // Writes tables, attributes and the completion marker, closes, renames.
+  // Writes tables (the array tables when `arrays` is not empty), attributes
+  // and the completion marker, closes, renames.
   Status Finish(const std::vector<FileEntry>& entries, const std::vector<ChunkRow>& chunks,
-                const ArchiveAttributes& attributes);
+                const ArchiveAttributes& attributes, const ArrayTables& arrays = {});
 
   const std::string& path() const { return path_; }
 

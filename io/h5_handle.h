@@ -43,6 +43,28 @@ class H5Id {
   Closer closer_ = nullptr;
 };
 
+// Builds an HDF5 compound type: Add places a member at a given offset (for
+// native memory types of C++ structs), Next right after the previous one
+// (for packed file types).
+class CompoundBuilder {
+ public:
+  explicit CompoundBuilder(size_t size) : type_(H5Tcreate(H5T_COMPOUND, size), H5Tclose) {}
+  CompoundBuilder& Add(const char* name, size_t offset, hid_t type) {
+    H5Tinsert(type_.get(), name, offset, type);
+    return *this;
+  }
+  CompoundBuilder& Next(const char* name, hid_t type) {
+    H5Tinsert(type_.get(), name, next_offset_, type);
+    next_offset_ += H5Tget_size(type);
+    return *this;
+  }
+  H5Id Build() { return std::move(type_); }
+
+ private:
+  H5Id type_;
+  size_t next_offset_ = 0;
+};
+
 // Turns off HDF5's automatic error-stack printing for the whole process:
 // lmarc reports its own one-line errors.
 void SilenceHdf5Errors();

@@ -48,14 +48,14 @@ void AddHdf5Regions(const Hdf5Arrays& arrays, std::vector<TypedRegion>* out) {
     if (dataset.storage == Hdf5Storage::kContiguous) {
       if (dataset.bytes == 0) continue;
       out->push_back({0, dataset.address, dataset.layout, dataset.path,
-                      std::vector<uint64_t>(rank, 0)});
+                      std::vector<uint64_t>(rank, 0), dataset.layout.shape});
       continue;
     }
     if (!dataset.filters.empty()) continue;  // filtered tiles stay bytes
     array::ArrayLayout tile = dataset.layout;
     tile.shape = dataset.chunk_shape;
     for (const Hdf5Chunk& chunk : dataset.chunks) {
-      out->push_back({0, chunk.address, tile, dataset.path, chunk.start});
+      out->push_back({0, chunk.address, tile, dataset.path, chunk.start, dataset.layout.shape});
     }
   }
 }
@@ -65,10 +65,12 @@ Status AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* 
     if (variable.type == NcType::kChar || variable.shape.size() > array::kMaxRank) continue;
     const Netcdf3Regions regions = VariableRegions(header, variable);
     const size_t rank = regions.layout.shape.size();
+    const std::vector<uint64_t> shape =
+        variable.shape.empty() ? std::vector<uint64_t>{1} : variable.shape;
     for (uint64_t i = 0; i < regions.count; ++i) {
       std::vector<uint64_t> start(rank, 0);
       if (variable.is_record) start[0] = i;
-      out->push_back({0, regions.Offset(i), regions.layout, variable.name, std::move(start)});
+      out->push_back({0, regions.Offset(i), regions.layout, "/" + variable.name, std::move(start), shape});
     }
   }
   return Status::Ok();
@@ -98,7 +100,8 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
                                                       const RawArraySpec* raw) {
   std::vector<TypedRegion> found;
   if (raw != nullptr) {
-    TypedRegion region{0, raw->offset, raw->layout, "", std::vector<uint64_t>(raw->layout.shape.size(), 0)};
+    TypedRegion region{0, raw->offset, raw->layout, "",
+                       std::vector<uint64_t>(raw->layout.shape.size(), 0), raw->layout.shape};
     uint64_t elements = 0;
     RETURN_IF_ERROR(array::CountElements(raw->layout, &elements));
     const uint64_t element = array::ElementBytes(raw->layout.dtype);
@@ -162,6 +165,25 @@ array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size, u
   return layout;
 }
 
+void ChunkBox(const TypedRegion& region, uint64_t chunk_size, uint64_t first_unit,
+              uint64_t raw_size, std::vector<uint64_t>* start, std::vector<uint64_t>* count) {
+  const std::vector<uint64_t>& shape = region.layout.shape;
+  const size_t level = UnitLevel(region.layout, chunk_size);
+  const uint64_t unit_bytes =
+      array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
+  // Unit u: run u / d[L-1] (over dimensions 0..L-2, C order), index u % d[L-1] along L-1.
+  *start = region.start;
+  count->assign(shape.size(), 1);
+  uint64_t run = first_unit / shape[level - 1];
+  (*start)[level - 1] += first_unit % shape[level - 1];
+  for (size_t d = level - 1; d-- > 0;) {
+    (*start)[d] += run % shape[d];
+    run /= shape[d];
+  }
+  (*count)[level - 1] = raw_size / unit_bytes;
+  for (size_t d = level; d < shape.size(); ++d) (*count)[d] = shape[d];
+}
+
 void AppendRegions(std::span<const TypedRegion> regions, std::vector<uint8_t>* out) {
   AppendLe64(regions.size(), out);
   for (const TypedRegion& region : regions) {
@@ -171,6 +193,7 @@ void AppendRegions(std::span<const TypedRegion> regions, std::vector<uint8_t>* o
     AppendLe32(static_cast<uint32_t>(region.dataset.size()), out);
     out->insert(out->end(), region.dataset.begin(), region.dataset.end());
     for (uint64_t coordinate : region.start) AppendLe64(coordinate, out);
+    for (uint64_t extent : region.dataset_shape) AppendLe64(extent, out);
   }
 }
 
@@ -196,6 +219,8 @@ StatusOr<std::vector<TypedRegion>> ParseRegions(std::span<const uint8_t> bytes) 
     region.dataset.assign(reinterpret_cast<const char*>(name), name_size);
     region.start.resize(region.layout.shape.size());
     for (uint64_t& coordinate : region.start) RETURN_IF_ERROR(in.U64("start", &coordinate));
+    region.dataset_shape.resize(region.layout.shape.size());
+    for (uint64_t& extent : region.dataset_shape) RETURN_IF_ERROR(in.U64("dataset extent", &extent));
   }
   if (in.position() != bytes.size()) return Corrupt("array regions: trailing bytes");
   return regions;

@@ -30,6 +30,9 @@ struct TypedRegion {
   array::ArrayLayout layout;   // of the region's bytes (C order, outermost first)
   std::string dataset;         // "/group/var" (HDF5), "var" (NetCDF-3), "" (raw)
   std::vector<uint64_t> start; // dataset coordinates of the region's first element
+  // Extents of the whole dataset (same rank): the region may be one tile or
+  // record slab of it, and a tile may reach beyond it (HDF5 edge tiles).
+  std::vector<uint64_t> dataset_shape;
 
   uint64_t bytes() const;  // product(shape) * element bytes (layout validated)
 };
@@ -66,6 +69,12 @@ TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size);
 // box [units, trailing extents...].
 array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size,
                                uint64_t raw_size);
+
+// The box of the dataset held by the chunk of `region` that starts at
+// `first_unit` and covers `raw_size` bytes: dataset coordinates of its first
+// element and its extents (both of the region's rank).
+void ChunkBox(const TypedRegion& region, uint64_t chunk_size, uint64_t first_unit,
+              uint64_t raw_size, std::vector<uint64_t>* start, std::vector<uint64_t>* count);
 
 // Regions to bytes and back (between ranks and from the helper process).
 // Deserialize validates every field (the helper's output is not trusted):

@@ -26,8 +26,8 @@ Status RunDecompress(const DecompressOptions& options) {
 }
 
 Status RunExtract(const ExtractOptions& options) {
-  if (options.path.empty() == options.chunks.empty()) {
-    return InvalidArgument("extract needs exactly one of --path or --chunks");
+  if (int{!options.path.empty()} + int{!options.chunks.empty()} + int{!options.dataset.empty()} != 1) {
+    return InvalidArgument("extract needs exactly one of --path, --chunks or --dataset");
   }
   RETURN_IF_ERROR(CheckThreads(options.threads));
   return ParallelExtract(options);

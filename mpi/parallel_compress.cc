@@ -132,7 +132,7 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
       if (!attributes.models.empty() && row.codec == static_cast<uint16_t>(codec->id())) row.model = 1;
     }
     attributes.chunk_size = options.chunk_size;
-    RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes));
+    RETURN_IF_ERROR(writer->Finish(source.tree.entries, rows, attributes, BuildArrayTables(source)));
     summary->entries = source.tree.entries.size();
     summary->chunks = rows.size();
     summary->raw_bytes = source.stream_size;

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "io/archive_reader.h"
+#include "io/dataset_slab.h"
 #include "io/tree_restorer.h"
 #include "model/codecs.h"
 #include "mpi/borrowed.h"
@@ -178,6 +179,67 @@ StatusOr<ExtractPlan> PlanExtract(const ExtractOptions& options, const ArchiveRe
   return plan;
 }
 
+// Output files ending in these are written as HDF5, others as raw bytes.
+bool WantsHdf5(const std::string& path) {
+  for (const char* suffix : {".h5", ".hdf5", ".he5", ".nc"}) {
+    const std::string s = suffix;
+    if (path.size() > s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0) return true;
+  }
+  return false;
+}
+
+// Slabs are assembled in rank 0's memory.
+constexpr uint64_t kMaxSlabBytes = uint64_t{16} << 30;
+
+// --dataset/--slab: decodes the typed chunks whose boxes meet the slab and
+// assembles it on rank 0.
+Status ExtractSlab(const ExtractOptions& options, ArchiveSession& session) {
+  const ArchiveReader& reader = session.reader();
+  const ArrayTables& tables = reader.arrays();
+  StatusOr<uint64_t> found = FindDataset(tables, reader.entries(), options.dataset);
+  if (!found.ok()) return found.status().WithContext(reader.path());
+  const uint64_t dataset_row = *found;
+  const DatasetRow& dataset = tables.datasets[dataset_row];
+  const std::vector<uint64_t> shape(dataset.shape, dataset.shape + dataset.rank);
+  StatusOr<Slab> parsed = ParseSlab(options.slab, shape);
+  if (!parsed.ok()) return parsed.status().WithContext(reader.path() + ": " + options.dataset);
+  const Slab slab = std::move(*parsed);
+  StatusOr<std::vector<size_t>> needed = ChunksForSlab(tables, dataset_row, slab);
+  if (!needed.ok()) return needed.status().WithContext(reader.path() + ": " + options.dataset);
+  const std::vector<size_t> boxes = std::move(*needed);
+  const size_t element = array::ElementBytes(static_cast<array::DType>(dataset.dtype));
+  if (slab.Elements() > kMaxSlabBytes / element) {
+    return ResourceLimit("--slab: " + std::to_string(slab.Elements() * element) +
+                         " bytes exceed the 16 GiB an extraction assembles in memory");
+  }
+  std::vector<uint8_t> slab_bytes;
+  ExtractOutput raw_out;
+  const bool hdf5 = WantsHdf5(options.output);
+  if (MpiRuntime::rank() == 0) {
+    if (!hdf5) RETURN_IF_ERROR(raw_out.Open(options.output, options.overwrite));
+    slab_bytes.resize(slab.Elements() * element);
+  }
+  const TaskFunction decode_box = [&](uint64_t task) -> StatusOr<std::vector<uint8_t>> {
+    std::vector<uint8_t> raw;
+    RETURN_IF_ERROR(session.Decode(tables.chunks[boxes[task]].chunk, &raw));
+    return raw;
+  };
+  const ConsumeFunction place_box = [&](uint64_t task, std::vector<uint8_t>&& raw) {
+    CopyIntersection(tables.chunks[boxes[task]], dataset.rank, element, raw, slab, slab_bytes);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(RunTaskFarm(FarmOptions(boxes.size(), options.threads), decode_box, place_box));
+  if (MpiRuntime::rank() != 0) return Status::Ok();
+  if (options.chunks_decoded != nullptr) *options.chunks_decoded = reader.chunks_decoded();
+  if (hdf5) {
+    const std::string name = tables.Name(dataset);
+    return WriteSlabHdf5(options.output, options.overwrite, name.substr(name.rfind('/') + 1),
+                         dataset, slab, slab_bytes);
+  }
+  RETURN_IF_ERROR(raw_out.Write(slab_bytes));
+  return raw_out.Commit();
+}
+
 }  // namespace
 
 Status ParallelDecompress(const DecompressOptions& options) {
@@ -252,6 +314,7 @@ Status ParallelDecompress(const DecompressOptions& options) {
 
 Status ParallelExtract(const ExtractOptions& options) {
   ASSIGN_OR_RETURN(auto session, ArchiveSession::Open(options.archive));
+  if (!options.dataset.empty()) return ExtractSlab(options, *session);
   ArchiveReader& reader = session->reader();
   ASSIGN_OR_RETURN(const ExtractPlan plan, PlanExtract(options, reader));
   ExtractOutput out;

@@ -30,6 +30,8 @@ struct ExtractOptions {
   uint64_t range_offset = 0;
   uint64_t range_length = 0;
   std::vector<uint64_t> chunks;  // --chunks: raw bytes of these chunks, in order
+  std::string dataset;           // --dataset FILE:/path: a typed dataset ...
+  std::string slab;              // --slab: ... its box "0:10,:,5" ("" = all), to HDF5 (.h5/.nc) or raw
   std::string output = "-";      // file, or "-" for stdout
   bool overwrite = false;
   int threads = 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Produces the golden archives of tests/golden_archive_test.cc, ONCE.
 #
-#   scripts/make_golden.sh LMARC_BINARY [zstd] [cm] [nn] [bad]
+#   scripts/make_golden.sh LMARC_BINARY [zstd] [cm] [nn] [bad] [array]
 #
 # NEVER regenerate an existing golden file: these archives are the promise
 # that every archive lmarc ever wrote keeps decoding. A new format or codec
@@ -14,6 +14,9 @@
 #   cm    tests/data/golden-v1-cm.lmarc.h5     (codec cm, level 5)
 #   nn    tests/data/golden-v1-nn.lmarc.h5     (codec nn, level 5, the shipped default model)
 #   bad   tests/data/bad-*.h5, damaged copies of the zstd golden
+#   array tests/data/golden-v1-array.lmarc.h5  (a raw f32 64x64 array after an
+#         8-byte header, --dtype f32 --shape 64x64 --offset 8, codec cm, level 5:
+#         typed chunks coded by the array codec and the array tables)
 #
 # All use chunk size 4 KiB (3 chunks) and a tree of fixed content, modes and
 # mtimes, so the expectations hard-coded in the test do not depend on when
@@ -86,12 +89,34 @@ xor_byte() {  # file offset
   printf "\\x$(printf %02x $((old ^ 0x5a)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
+make_array_tree() {
+  local root=$work/golden-array
+  mkdir -p "$root"
+  /usr/bin/python3 -c '
+import struct, sys
+values = [((i * 37 + j * 11) % 97) / 8.0 + i for i in range(64) for j in range(64)]
+sys.stdout.buffer.write(b"LMARCF32" + struct.pack("<4096f", *values))' >"$root/field.f32"
+  chmod 0644 "$root/field.f32"
+  chmod 0755 "$root"
+  touch -d @1700000010 "$root/field.f32"
+  touch -d @1700000000 "$root"
+  sha256sum "$root/field.f32"
+}
+
 make_tree
 for target in "${targets[@]}"; do
   case $target in
     zstd) compress zstd golden-v1-zstd.lmarc.h5 ;;
     cm) compress cm golden-v1-cm.lmarc.h5 ;;
     nn) compress nn golden-v1-nn.lmarc.h5 ;;
+    array)
+      make_array_tree
+      out=$data/golden-v1-array.lmarc.h5
+      refuse_existing "$out"
+      (cd "$work" && "$lmarc" compress golden-array -o "$out" --codec cm --level 5 --chunk-size 4KiB \
+         --dtype f32 --shape 64x64 --offset 8 -q)
+      "$lmarc" verify "$out"
+      ;;
     bad)
       out=$(bad_copy truncated)
       truncate -s $(($(stat -c %s "$out") / 2)) "$out"
@@ -103,6 +128,6 @@ for target in "${targets[@]}"; do
       refuse_existing "$data/bad-not-hdf5.h5"
       printf 'this is not an HDF5 file\n' >"$data/bad-not-hdf5.h5"
       ;;
-    *) echo "make_golden: unknown target '$target' (zstd, cm, bad)" >&2; exit 2 ;;
+    *) echo "make_golden: unknown target '$target' (zstd, cm, nn, bad, array)" >&2; exit 2 ;;
   esac
 done

@@ -326,7 +326,7 @@ inline void EditTables(const std::string& archive,
   edit(&files, &chunks);
   raw.WriteTable("files", FileRowMemType().get(), files.rows);
   raw.WriteTable("chunks", ChunkRowMemType().get(), chunks);
-  if (recompute_checksum) raw.SetUintAttribute("table_checksum", TableChecksum(files, chunks));
+  if (recompute_checksum) raw.SetUintAttribute("table_checksum", TableChecksum(files, chunks, ArrayTables{}));
 }
 
 inline void XorByteAt(const std::string& path, uint64_t offset, uint8_t mask = 0x5A) {

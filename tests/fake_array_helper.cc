@@ -29,7 +29,8 @@ int main(int, char** argv) {
                              0, 0, 0, 0, 0, 0, 0, 0,        // offset
                              1, 6, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20,  // layout u8 [2^40]
                              0, 0, 0, 0,                    // dataset name size
-                             0, 0, 0, 0, 0, 0, 0, 0};       // start
+                             0, 0, 0, 0, 0, 0, 0, 0,        // start
+                             0, 0, 0, 0, 0, 0, 0, 1};       // dataset extent 2^56
     std::fwrite(bytes, 1, sizeof bytes, stdout);
     return 0;
   }

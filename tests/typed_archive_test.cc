@@ -18,6 +18,9 @@
 #include <vector>
 
 #include "io/array_scan.h"
+#include "io/dataset_slab.h"
+#include "io/netcdf3_header.h"
+#include "jobs/decompress_job.h"
 #include "tests/archive_test_util.h"
 
 namespace lmarc::testing {
@@ -179,6 +182,97 @@ TEST(TypedArchiveTest, RawArrayAfterAHeader) {
   EXPECT_EQ(ArrayChunks(short_file), 0u);
 }
 
+// `extract --dataset --slab` against the same slab read with the HDF5 API.
+StatusOr<std::string> ExtractSlabTo(const std::string& archive, const std::string& dataset,
+                                    const std::string& slab, const std::string& output,
+                                    uint64_t* decoded = nullptr) {
+  ExtractOptions options;
+  options.archive = archive;
+  options.dataset = dataset;
+  options.slab = slab;
+  options.output = output;
+  options.overwrite = true;
+  options.reporting.quiet = true;
+  options.chunks_decoded = decoded;
+  RETURN_IF_ERROR(RunExtract(options));
+  return ReadFile(output);
+}
+
+// The elements [start, start + count) of an HDF5 dataset, in its stored type.
+std::string ReadHyperslab(const std::string& file, const std::string& name,
+                          const std::vector<hsize_t>& start, const std::vector<hsize_t>& count) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+  const hid_t type = H5Dget_type(d);
+  const hid_t space = H5Dget_space(d);
+  H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  hsize_t n = 1;
+  for (hsize_t c : count) n *= c;
+  const hid_t memory = H5Screate_simple(1, &n, nullptr);
+  std::string bytes(n * H5Tget_size(type), '\0');
+  EXPECT_GE(H5Dread(d, type, memory, space, H5P_DEFAULT, bytes.data()), 0);
+  H5Sclose(memory);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(d);
+  H5Fclose(f);
+  return bytes;
+}
+
+TEST(TypedArchiveTest, ExtractedSlabsEqualTheHdf5ApiRead) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  const std::string file = tmp / "in/fields.h5";
+  WriteHdf5Inputs(file);
+  const std::string archive = RoundTrip(tmp, tmp / "in", "slabs");
+  struct Case {
+    std::string dataset, slab;
+    std::vector<hsize_t> start, count;
+  };
+  const std::vector<Case> cases = {
+      {"/f64_be", "3:17,:", {3, 0}, {14, 64}},
+      {"/f64_be", "", {0, 0}, {40, 64}},
+      {"/tiled", "30:99,5:69", {30, 5}, {69, 64}},  // across tiles, edge tiles included
+      {"/tiled", "99,69", {99, 69}, {1, 1}},
+      {"/big", "1:5,7:49,:", {1, 7, 0}, {4, 42, 40}},  // across boxes of whole rows
+      {"/ones", "0,100:300,0", {0, 100, 0}, {1, 200, 1}},
+      {"/u8", ":,63", {0, 63}, {80, 1}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.dataset + " " + c.slab);
+    const std::string expected = ReadHyperslab(file, c.dataset, c.start, c.count);
+    auto raw = ExtractSlabTo(archive, "in/fields.h5:" + c.dataset, c.slab, tmp / "slab.raw");
+    ASSERT_TRUE(raw.ok()) << raw.status().message();
+    EXPECT_TRUE(*raw == expected);
+    // As HDF5: a dataset of the slab's extents and the stored type.
+    ASSERT_TRUE(ExtractSlabTo(archive, "in/fields.h5:" + c.dataset, c.slab, tmp / "slab.h5").ok());
+    std::vector<hsize_t> zero(c.count.size(), 0);
+    EXPECT_TRUE(ReadHyperslab(tmp / "slab.h5", c.dataset.substr(1), zero, c.count) == expected);
+  }
+  // Only the chunks the slab meets are decoded: one 32x32 tile.
+  uint64_t decoded = 0;
+  ASSERT_TRUE(ExtractSlabTo(archive, "in/fields.h5:/tiled", "40:50,40:50", tmp / "t.raw", &decoded).ok());
+  EXPECT_EQ(decoded, 1u);
+}
+
+TEST(TypedArchiveTest, BadDatasetOrSlabIsAClearError) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  WriteHdf5Inputs(tmp / "in/fields.h5");
+  const std::string archive = RoundTrip(tmp, tmp / "in", "bad");
+  ExpectErrorMentions(ExtractSlabTo(archive, "in/fields.h5:/nope", "", tmp / "x").status(),
+                      {"bad.lmarc.h5", "/nope", "no such typed dataset", "/f64_be"});
+  // Deflated tiles stay bytes, so that dataset is not typed.
+  ExpectErrorMentions(ExtractSlabTo(archive, "in/fields.h5:/deflated", "", tmp / "x").status(),
+                      {"no such typed dataset"});
+  ExpectErrorMentions(ExtractSlabTo(archive, "in/fields.h5:/f64_be", "0:41,:", tmp / "x").status(),
+                      {"'0:41'", "dimension 0", "[0, 40)"});
+  ExpectErrorMentions(ExtractSlabTo(archive, "in/fields.h5:/f64_be", "1,2,3", tmp / "x").status(),
+                      {"more than the dataset's 2 dimensions"});
+  ExpectErrorMentions(ExtractSlabTo(archive, "in/fields.h5:/f64_be", "5:3,:", tmp / "x").status(),
+                      {"'5:3'"});
+  EXPECT_FALSE(std::filesystem::exists(tmp / "x"));
+}
+
 // NetCDF files written by the netCDF library (netcdf-bin's ncgen).
 class NetcdfTest : public ::testing::TestWithParam<const char*> {};
 
@@ -206,8 +300,23 @@ TEST_P(NetcdfTest, EveryFormatRoundTrips) {
   ASSERT_EQ(std::system(("ncgen -k '" + kind + "' -o " + std::string(tmp / "in/t.nc") + " " +
                          std::string(tmp / "t.cdl") + " 2>/dev/null").c_str()), 0);
   const std::string archive = RoundTrip(tmp, tmp / "in", "nc");
-  if (kind != "netCDF-4") {
-    EXPECT_GE(ArrayChunks(archive), 3u);  // three temp records, height, mask
+  if (kind == "netCDF-4") return;
+  EXPECT_GE(ArrayChunks(archive), 3u);  // three temp records, height, mask
+  // Slabs across the record slabs and of a fixed variable equal the file's bytes.
+  auto header = ReadNetcdf3Header(tmp / "in/t.nc");
+  ASSERT_TRUE(header.ok());
+  const std::string bytes = ReadFile(tmp / "in/t.nc");
+  for (const Netcdf3Variable& v : header->variables) {
+    if (v.name != "temp" && v.name != "height") continue;
+    const Netcdf3Regions regions = VariableRegions(*header, v);
+    std::string expected;
+    const std::string slab = v.name == "temp" ? "1:3,:,:" : "";
+    for (uint64_t i = v.name == "temp" ? 1 : 0; i < regions.count; ++i) {
+      expected += bytes.substr(regions.Offset(i), regions.region_bytes);
+    }
+    auto raw = ExtractSlabTo(archive, "in/t.nc:/" + v.name, slab, tmp / "slab.raw");
+    ASSERT_TRUE(raw.ok()) << raw.status().message();
+    EXPECT_TRUE(*raw == expected) << v.name;
   }
 }
 

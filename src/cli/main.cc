@@ -210,16 +210,23 @@ Status Extract(const std::vector<std::string>& args) {
   opts.add_options()("path,p", po::value(&o.path), "file in the archive")(
       "range,r", po::value(&range), "OFFSET:LENGTH bytes of that file")(
       "chunks,c", po::value(&chunks), "chunk ids, e.g. 3,7-9: their raw bytes in order")(
+      "dataset", po::value(&o.dataset), "FILE:/path/var: a typed dataset (HDF5/NetCDF/raw array)")(
+      "slab", po::value(&o.slab), "with --dataset: a box such as 0:10,:,5 (default: all); -o X.h5 writes HDF5, else raw")(
       "output,o", po::value(&o.output)->default_value("-"), "output file, - for stdout")(
       "force,f", "overwrite an existing output file")(
       "threads,T", po::value(&o.threads)->default_value(o.threads), "decoding threads per rank");
   opts.add(CommonOptions());
   const auto vm = Parse(args, opts, "archive", -1);
-  if (WantsHelp(vm, opts, "extract ARCHIVE (--path P [--range OFF:LEN] | --chunks LIST) [-o FILE|-]")) {
+  if (WantsHelp(vm, opts,
+                "extract ARCHIVE (--path P [--range OFF:LEN] | --chunks LIST | --dataset FILE:/VAR "
+                "[--slab BOX]) [-o FILE|-]")) {
     return Status::Ok();
   }
   o.archive = OnlyArchive(vm);
-  if (o.path.empty() == chunks.empty()) throw UsageError{"extract: give exactly one of --path or --chunks"};
+  if (int{!o.path.empty()} + int{!chunks.empty()} + int{vm.count("dataset") > 0} != 1) {
+    throw UsageError{"extract: give exactly one of --path, --chunks or --dataset"};
+  }
+  if (vm.count("slab") > 0 && vm.count("dataset") == 0) throw UsageError{"extract: --slab needs --dataset"};
   if (!range.empty()) {
     if (o.path.empty()) throw UsageError{"extract: --range needs --path"};
     RETURN_IF_ERROR(ParseRange(range, &o.range_offset, &o.range_length));
