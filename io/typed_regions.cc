@@ -6,7 +6,9 @@
 #include <algorithm>
 
 #include "io/hdf5_array_locator.h"
+#include "io/lammps_dump.h"
 #include "io/netcdf3_header.h"
+#include "io/openfoam_field.h"
 #include "io/unique_fd.h"
 #include "src/byte_order.h"
 #include "src/byte_reader.h"
@@ -112,13 +114,17 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
     }
     found.push_back(std::move(region));
   } else {
-    uint8_t magic[4] = {};
+    uint8_t magic[4096] = {};
+    size_t head_bytes = 0;
     {
       UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
       if (!fd.valid()) return IoError("cannot open for array scanning");
-      ReadAt(fd.get(), 0, magic);
+      head_bytes = ReadAt(fd.get(), 0, magic);
     }
-    if (file_bytes >= 4 && HasNetcdf3Magic(magic)) {
+    const std::span<const uint8_t> head(magic, head_bytes);
+    if (HasLammpsDumpMagic(head)) {
+      ASSIGN_OR_RETURN(found, LocateLammpsDump(path, file_bytes));
+    } else if (head_bytes >= 4 && HasNetcdf3Magic(head)) {
       ASSIGN_OR_RETURN(const Netcdf3Header header, ReadNetcdf3Header(path));
       if (header.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
       RETURN_IF_ERROR(AddNetcdf3Regions(header, &found));
@@ -126,6 +132,8 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
       ASSIGN_OR_RETURN(const Hdf5Arrays arrays, LocateHdf5Arrays(path));
       if (arrays.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
       AddHdf5Regions(arrays, &found);
+    } else if (HasOpenFoamHeader(head)) {
+      ASSIGN_OR_RETURN(found, LocateOpenFoamLists(path, file_bytes));
     }
   }
   // Small ones out; sorted; the locators exclude overlaps, checked again here.

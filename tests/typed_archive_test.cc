@@ -273,6 +273,98 @@ TEST(TypedArchiveTest, BadDatasetOrSlabIsAClearError) {
   EXPECT_FALSE(std::filesystem::exists(tmp / "x"));
 }
 
+void AppendLe(uint64_t value, int bytes, std::string* out) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(value >> (8 * i)));
+}
+
+void AppendDoubles(const std::vector<double>& values, std::string* out) {
+  out->append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double));
+}
+
+// A LAMMPS binary dump snapshot (revision 2): `chunks` chunks of rows of
+// `columns` doubles.
+std::string LammpsSnapshot(int64_t step, const std::vector<std::vector<double>>& chunks, int columns) {
+  std::string out;
+  const std::string magic = "DUMPCUSTOM";
+  AppendLe(static_cast<uint64_t>(-static_cast<int64_t>(magic.size())), 8, &out);
+  out += magic;
+  AppendLe(1, 4, &out);  // endian
+  AppendLe(2, 4, &out);  // revision
+  uint64_t atoms = 0;
+  for (const auto& chunk : chunks) atoms += chunk.size() / static_cast<size_t>(columns);
+  AppendLe(static_cast<uint64_t>(step), 8, &out);
+  AppendLe(atoms, 8, &out);
+  AppendLe(0, 4, &out);  // triclinic
+  for (int i = 0; i < 6; ++i) AppendLe(1, 4, &out);
+  AppendDoubles({0, 10, 0, 10, 0, 10}, &out);
+  AppendLe(static_cast<uint64_t>(columns), 4, &out);
+  AppendLe(2, 4, &out);
+  out += "lj";
+  out.push_back(0);  // no time
+  const std::string names = "id x y z vx";
+  AppendLe(names.size(), 4, &out);
+  out += names;
+  AppendLe(chunks.size(), 4, &out);
+  for (const auto& chunk : chunks) {
+    AppendLe(chunk.size(), 4, &out);
+    AppendDoubles(chunk, &out);
+  }
+  return out;
+}
+
+std::vector<double> Rows(size_t first, size_t rows, int columns) {
+  std::vector<double> values;
+  for (size_t r = first; r < first + rows; ++r) {
+    values.push_back(static_cast<double>(r + 1));
+    for (int c = 1; c < columns; ++c) values.push_back(std::sin(0.01 * static_cast<double>(r) + c) * 3.0);
+  }
+  return values;
+}
+
+TEST(TypedArchiveTest, LammpsBinaryDumpSnapshotsAreArrays) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  const int columns = 5;
+  const std::string dump = LammpsSnapshot(0, {Rows(0, 1000, columns)}, columns) +
+                           LammpsSnapshot(100, {Rows(0, 600, columns), Rows(600, 400, columns)}, columns);
+  std::ofstream(tmp / "in/melt.bin", std::ios::binary) << dump;
+  // The same dump cut short: its last chunk runs past the end, so it stays bytes.
+  std::ofstream(tmp / "in/cut.bin", std::ios::binary) << dump.substr(0, dump.size() - 100);
+  const std::string archive = RoundTrip(tmp, tmp / "in", "lammps");
+  // Rows of 40 bytes in 16 KiB boxes of 409 rows: 1000 rows -> 3, 600 -> 2, 400 -> 1.
+  EXPECT_EQ(ArrayChunks(archive), 3u + 2u + 1u);
+  const std::vector<double> expected = Rows(550, 100, columns);  // across the two chunks of snapshot 1
+  auto raw = ExtractSlabTo(archive, "in/melt.bin:/snapshot1_step100", "550:650,:", tmp / "rows.raw");
+  ASSERT_TRUE(raw.ok()) << raw.status().message();
+  EXPECT_TRUE(*raw == std::string(reinterpret_cast<const char*>(expected.data()), expected.size() * 8));
+}
+
+// An OpenFOAM binary field: internal field List<vector>, a boundary patch's
+// List<scalar>, and one list whose count lies (stays bytes).
+TEST(TypedArchiveTest, OpenFoamBinaryListsAreArrays) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in/0.1");
+  std::string field =
+      "FoamFile\n{\n    version     2.0;\n    format      binary;\n    class       volVectorField;\n"
+      "    arch        \"LSB;label=32;scalar=64\";\n    object      U;\n}\n\n"
+      "internalField   nonuniform List<vector> \n1000\n(";
+  std::vector<double> u;
+  for (int i = 0; i < 3000; ++i) u.push_back(std::cos(0.003 * i));
+  AppendDoubles(u, &field);
+  field += ")\n;\nboundaryField\n{\n    top\n    {\n        type calculated;\n"
+           "        value           nonuniform List<scalar> \n600\n(";
+  AppendDoubles(std::vector<double>(u.begin(), u.begin() + 600), &field);
+  field += ")\n;\n    }\n    liar\n    {\n        value nonuniform List<scalar> \n900000\n(";
+  AppendDoubles(std::vector<double>(u.begin(), u.begin() + 700), &field);
+  field += ")\n;\n    }\n}\n";
+  std::ofstream(tmp / "in/0.1/U", std::ios::binary) << field;
+  const std::string archive = RoundTrip(tmp, tmp / "in", "foam");
+  EXPECT_EQ(ArrayChunks(archive), 2u + 1u);  // 24 KB internal field in 16 KiB boxes, 4.8 KB patch
+  auto raw = ExtractSlabTo(archive, "in/0.1/U:/U/0", "10:20,:", tmp / "u.raw");
+  ASSERT_TRUE(raw.ok()) << raw.status().message();
+  EXPECT_TRUE(*raw == std::string(reinterpret_cast<const char*>(u.data() + 30), 30 * 8));
+}
+
 // NetCDF files written by the netCDF library (netcdf-bin's ncgen).
 class NetcdfTest : public ::testing::TestWithParam<const char*> {};
 
