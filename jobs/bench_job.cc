@@ -5,6 +5,7 @@
 #include <iostream>
 #include <utility>
 
+#include "jobs/bench_arrays.h"
 #include "jobs/bench_methods.h"
 #include "jobs/bench_process.h"
 #include "jobs/bench_report.h"
@@ -14,55 +15,6 @@
 namespace lmarc {
 namespace fs = std::filesystem;
 namespace {
-
-// Empties (or creates) `path` so every decompression writes into a clean directory.
-Status ResetDirectory(const std::string& path) {
-  std::error_code error;
-  fs::remove_all(path, error);
-  if (!error) fs::create_directory(path, error);
-  if (error) return IoError(path + ": " + error.message());
-  return Status::Ok();
-}
-
-// Compresses and restores `input` with `method` `runs` times, pinned to
-// `cpu`, checking every restored copy; returns sizes and median seconds.
-StatusOr<BenchMeasurement> MeasureMethodOnFile(const BenchMethod& method, const std::string& input,
-                                               uint64_t raw_bytes, int runs, int cpu,
-                                               const std::string& work_dir) {
-  const std::string context = method.name + ": " + input;
-  const std::string compressed = work_dir + "/compressed" + method.compressed_suffix;
-  const std::string restore_dir = work_dir + "/restore";
-  const std::string restored = RestoredPath(method, input, restore_dir);
-  const std::string stderr_path = work_dir + "/tool-stderr.txt";
-  std::vector<double> compress_seconds, decompress_seconds;
-  for (int run = 0; run < runs; ++run) {
-    std::error_code ignored;
-    fs::remove(compressed, ignored);
-    StatusOr<double> seconds =
-        RunPinnedTimed(CompressSpec(method, input, compressed, stderr_path), cpu);
-    if (!seconds.ok()) return seconds.status().WithContext(context + ": compress");
-    compress_seconds.push_back(*seconds);
-
-    RETURN_IF_ERROR(ResetDirectory(restore_dir));
-    seconds = RunPinnedTimed(DecompressSpec(method, input, compressed, restore_dir, stderr_path),
-                             cpu);
-    if (!seconds.ok()) return seconds.status().WithContext(context + ": decompress");
-    decompress_seconds.push_back(*seconds);
-
-    if (!fs::is_regular_file(restored)) {
-      return Corrupt(context + ": decompression wrote no file " + restored);
-    }
-    ASSIGN_OR_RETURN(const bool same, SameContents(input, restored));
-    if (!same) return Corrupt(context + ": decompressed output differs from the input");
-  }
-  ASSIGN_OR_RETURN(const uint64_t compressed_bytes, FileBytes(compressed));
-  return BenchMeasurement{.file = input,
-                          .method = method.name,
-                          .raw_bytes = raw_bytes,
-                          .compressed_bytes = compressed_bytes,
-                          .compress_seconds = MedianSeconds(compress_seconds),
-                          .decompress_seconds = MedianSeconds(decompress_seconds)};
-}
 
 std::string JoinWithCommas(const std::vector<std::string>& items) {
   std::string text;
@@ -92,8 +44,7 @@ Status RunBench(const BenchOptions& options, std::ostream& table_out) {
     ASSIGN_OR_RETURN(const uint64_t raw_bytes, FileBytes(file));
     for (const BenchMethod& method : selection.methods) {
       ASSIGN_OR_RETURN(BenchMeasurement measurement,
-                       MeasureMethodOnFile(method, file, raw_bytes, options.runs, cpu,
-                                           work_dir.path()));
+                       MeasureMethod(method, file, raw_bytes, options.runs, cpu, work_dir.path()));
       if (!options.quiet) {
         std::cerr << "bench: [" << file_index + 1 << '/' << files.size() << "] " << file << ' '
                   << method.name << ": " << raw_bytes << " -> " << measurement.compressed_bytes
@@ -117,6 +68,9 @@ Status RunBench(const BenchOptions& options, std::ostream& table_out) {
                                    ? work_dir.path() + "/bench.csv"
                                    : options.csv_path;
   if (!csv_path.empty()) RETURN_IF_ERROR(WriteBenchCsv(csv_path, per_file, totals));
+  const std::string arrays_csv =
+      options.csv_path.empty() ? "" : fs::path(options.csv_path).replace_extension().string() + "-arrays.csv";
+  RETURN_IF_ERROR(RunArrayPeers(files, options, cpu, work_dir.path(), totals, arrays_csv, table_out));
   if (!options.plot_path.empty()) {
     RETURN_IF_ERROR(RunPlotScript(kPlotBenchScript, "plot_bench.py", csv_path, options.plot_path,
                                   work_dir.path()));

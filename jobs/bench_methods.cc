@@ -6,7 +6,10 @@
 #include <iterator>
 #include <optional>
 
+#include "jobs/job_files.h"
+
 namespace lmarc {
+namespace fs = std::filesystem;
 namespace {
 
 // Peer tools at their strongest common settings, single-threaded.
@@ -109,7 +112,55 @@ std::vector<std::string> Substitute(const CommandTemplate& command, const std::s
   return argv;
 }
 
+// Empties (or creates) `path` so every decompression writes into a clean directory.
+Status ResetDirectory(const std::string& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  if (!error) fs::create_directory(path, error);
+  if (error) return IoError(path + ": " + error.message());
+  return Status::Ok();
+}
+
 }  // namespace
+
+StatusOr<BenchMeasurement> MeasureMethod(const BenchMethod& method, const std::string& input,
+                                         uint64_t raw_bytes, int runs, int cpu,
+                                         const std::string& work_dir, const SameCheck& same) {
+  const std::string context = method.name + ": " + input;
+  const std::string compressed = work_dir + "/compressed" + method.compressed_suffix;
+  const std::string restore_dir = work_dir + "/restore";
+  const std::string restored = RestoredPath(method, input, restore_dir);
+  const std::string stderr_path = work_dir + "/tool-stderr.txt";
+  std::vector<double> compress_seconds, decompress_seconds;
+  for (int run = 0; run < runs; ++run) {
+    std::error_code ignored;
+    fs::remove(compressed, ignored);
+    StatusOr<double> seconds =
+        RunPinnedTimed(CompressSpec(method, input, compressed, stderr_path), cpu);
+    if (!seconds.ok()) return seconds.status().WithContext(context + ": compress");
+    compress_seconds.push_back(*seconds);
+
+    RETURN_IF_ERROR(ResetDirectory(restore_dir));
+    seconds = RunPinnedTimed(DecompressSpec(method, input, compressed, restore_dir, stderr_path),
+                             cpu);
+    if (!seconds.ok()) return seconds.status().WithContext(context + ": decompress");
+    decompress_seconds.push_back(*seconds);
+
+    if (!fs::is_regular_file(restored)) {
+      return Corrupt(context + ": decompression wrote no file " + restored);
+    }
+    ASSIGN_OR_RETURN(const bool equal, same ? same(input, restored) : SameContents(input, restored));
+    if (!equal) return Corrupt(context + ": decompressed output differs from the input");
+  }
+  ASSIGN_OR_RETURN(const uint64_t compressed_bytes, FileBytes(compressed));
+  return BenchMeasurement{.file = input,
+                          .method = method.name,
+                          .raw_bytes = raw_bytes,
+                          .compressed_bytes = compressed_bytes,
+                          .compress_seconds = MedianSeconds(compress_seconds),
+                          .decompress_seconds = MedianSeconds(decompress_seconds)};
+}
+
 
 std::vector<std::string> DefaultMethodNames() {
   std::vector<std::string> names = {"lmarc-nn-1", "lmarc-nn-5",  "lmarc-nn-9",  "lmarc-nn-5-ablation",

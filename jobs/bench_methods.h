@@ -3,10 +3,12 @@
 // compress an input file and restore it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "jobs/bench_process.h"
+#include "jobs/bench_report.h"
 #include "src/status.h"
 
 namespace lmarc {
@@ -59,5 +61,16 @@ ProcessSpec CompressSpec(const BenchMethod& method, const std::string& input,
 ProcessSpec DecompressSpec(const BenchMethod& method, const std::string& input,
                            const std::string& compressed, const std::string& restore_dir,
                            const std::string& stderr_path);
+
+// Whether a restored file equals its input (default: byte for byte).
+using SameCheck = std::function<StatusOr<bool>(const std::string& input, const std::string& restored)>;
+
+// Compresses and restores `input` with `method` `runs` times, pinned to
+// `cpu`, checking every restored copy with `same`; returns the compressed
+// size and median seconds. Scratch files go to `work_dir`.
+[[nodiscard]] StatusOr<BenchMeasurement> MeasureMethod(const BenchMethod& method,
+                                                       const std::string& input, uint64_t raw_bytes,
+                                                       int runs, int cpu, const std::string& work_dir,
+                                                       const SameCheck& same = {});
 
 }  // namespace lmarc

@@ -9,7 +9,7 @@ libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
 libboost-program-options-dev libgtest-dev libzstd-dev libxxhash-dev
 python3 python3-numpy python3-h5py python3-matplotlib
 zlib1g-dev netcdf-bin
-zstd xz-utils bzip3 brotli"
+zstd xz-utils bzip3 brotli fpzip-utils zfp libblosc-dev"
 # The Slurm cluster test (tests/slurm_cluster_test.sh) runs only with
 # LMARC_TEST_SLURM=1, and only then are the Slurm daemons installed.
 if [ "${LMARC_TEST_SLURM:-}" = 1 ]; then

@@ -2,7 +2,9 @@
 // script that "compresses" by copying the file behind a line with its name.
 #include "jobs/bench_job.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -218,6 +220,48 @@ TEST_F(BenchJobTest, PeersRoundTripOrAreReportedMissing) {
     const size_t found = text.find(method + " ");
     EXPECT_EQ(found != std::string::npos && found < missing_line, installed) << text;
   }
+}
+
+// An input holding a typed array: the array peers run on its values and the
+// table reports the peer total (best peer per array + xz -9e outside).
+TEST_F(BenchJobTest, ArrayPeersRunOnTypedRegions) {
+  setenv("PATH", "/usr/bin:/bin", 1);
+  const std::string file = (root_ / "field.h5").string();
+  {
+    const hid_t h5 = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {64, 64};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dataset = H5Dcreate2(h5, "t", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<double> values(64 * 64);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = 280.0 + std::sin(0.01 * static_cast<double>(i));
+    H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Dclose(dataset);
+    H5Sclose(space);
+    H5Fclose(h5);
+  }
+  BenchOptions options;
+  options.inputs = {file};
+  options.lmarc_binary = LMARC_BINARY;
+  options.runs = 1;
+  options.quiet = true;
+  options.methods = {"lmarc-cm-5"};
+  options.csv_path = (root_ / "bench.csv").string();
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_TRUE(status.ok()) << status.message();
+  const std::string text = table.str();
+  EXPECT_NE(text.find("typed arrays: 1 arrays, 32768 bytes"), std::string::npos) << text;
+  EXPECT_NE(text.find("peer total:"), std::string::npos) << text;
+  EXPECT_NE(text.find("lmarc-cm-5"), std::string::npos) << text;
+  for (const auto& [peer, tool] : std::vector<std::pair<std::string, std::string>>{
+           {"fpzip ", "fpzip"}, {"zfp-R ", "zfp"}, {"hdf5-gzip9-shuffle ", "h5repack"}, {"xz-9e ", "xz"}}) {
+    const bool installed = fs::exists("/usr/bin/" + tool);
+    EXPECT_EQ(text.find(peer) != std::string::npos, installed) << peer << "\n" << text;
+  }
+  const std::vector<std::string> csv = Lines(ReadFile(root_ / "bench-arrays.csv"));
+  ASSERT_FALSE(csv.empty());
+  EXPECT_EQ(csv[0], "file,dataset,dtype,shape,peer,raw_bytes,compressed_bytes,compress_s,decompress_s");
+  EXPECT_GE(csv.size(), 2u);
 }
 
 TEST_F(BenchJobTest, PlotIsWrittenOrSkippedWithWarning) {
