@@ -365,6 +365,51 @@ TEST(TypedArchiveTest, OpenFoamBinaryListsAreArrays) {
   EXPECT_TRUE(*raw == std::string(reinterpret_cast<const char*>(u.data() + 30), 30 * 8));
 }
 
+// The in-process scanners (LAMMPS, OpenFOAM) on hostile variants of valid
+// files: truncated at many lengths and with bytes replaced; they either fail
+// cleanly or report regions inside the file without overlaps.
+TEST(TypedArchiveTest, ScannersSurviveTruncationAndMutation) {
+  TempDir tmp;
+  const int columns = 3;
+  std::string foam =
+      "FoamFile\n{\n    format      binary;\n    class       volScalarField;\n"
+      "    arch        \"LSB;label=32;scalar=64\";\n    object      p;\n}\n"
+      "internalField   nonuniform List<scalar> \n600\n(";
+  AppendDoubles(Rows(0, 200, columns), &foam);
+  foam += ")\n;\n";
+  const std::vector<std::string> originals = {
+      LammpsSnapshot(5, {Rows(0, 200, columns), Rows(200, 100, columns)}, columns), foam};
+  uint64_t state = 99;
+  const auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (const std::string& original : originals) {
+    std::vector<std::string> variants;
+    for (size_t cut = 0; cut < original.size(); cut += 1 + original.size() / 97) {
+      variants.push_back(original.substr(0, cut));
+    }
+    for (int i = 0; i < 300; ++i) {
+      std::string mutated = original;
+      const size_t at = next() % std::min<size_t>(mutated.size(), 400);  // headers and counts
+      mutated[at] = static_cast<char>(next());
+      variants.push_back(mutated);
+    }
+    for (const std::string& bytes : variants) {
+      const std::string path = tmp / "f.bin";
+      std::ofstream(path, std::ios::binary) << bytes;
+      auto regions = LocateArraysInFile(path, bytes.size(), nullptr);
+      if (!regions.ok()) continue;
+      uint64_t end = 0;
+      for (const TypedRegion& r : *regions) {
+        ASSERT_GE(r.offset, end);
+        ASSERT_LE(r.offset + r.bytes(), bytes.size());
+        end = r.offset + r.bytes();
+      }
+    }
+  }
+}
+
 // NetCDF files written by the netCDF library (netcdf-bin's ncgen).
 class NetcdfTest : public ::testing::TestWithParam<const char*> {};
 
