@@ -164,8 +164,15 @@ int RunArrayLocatorHelper(int argc, const char* const* argv) {
   const rlimit address_space{memory, memory};
   const rlimit cpu{cpu_seconds, cpu_seconds};
   const rlimit no_core{0, 0};
-  if (setrlimit(RLIMIT_AS, &address_space) != 0 || setrlimit(RLIMIT_CPU, &cpu) != 0 ||
-      setrlimit(RLIMIT_CORE, &no_core) != 0) {
+  // AddressSanitizer reserves terabytes of address space for its shadow
+  // memory: sanitizer builds (tests only) run the helper without RLIMIT_AS.
+#if defined(__SANITIZE_ADDRESS__)
+  const bool limit_address_space = false;
+#else
+  const bool limit_address_space = true;
+#endif
+  if ((limit_address_space && setrlimit(RLIMIT_AS, &address_space) != 0) ||
+      setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_CORE, &no_core) != 0) {
     std::perror("lmarc: array helper: setrlimit");
     return 1;
   }

@@ -362,7 +362,10 @@ TEST(ArrayCodecTest, HeaderValidation) {
   bad[3] = static_cast<uint8_t>(DType::kF64);  // layout no longer matches the raw size
   EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
   bad = s.body;
-  bad[s.header_bytes] = 2;  // transform
+  bad[s.header_bytes] = 3;  // transform
+  EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
+  bad = s.body;
+  bad[s.header_bytes] = 2;  // columns, but 40 per row is not a table of records
   EXPECT_EQ(DecodeCode(bad, s.raw.size()), StatusCode::kCorrupt);
   bad = s.body;
   bad[s.header_bytes + 1] = 3;  // predictor order
@@ -373,6 +376,34 @@ TEST(ArrayCodecTest, HeaderValidation) {
   // The right body for a different raw size.
   EXPECT_EQ(DecodeCode(s.body, s.raw.size() + 4), StatusCode::kCorrupt);
   EXPECT_EQ(DecodeCode(s.body, 0), StatusCode::kCorrupt);
+}
+
+// Records of unlike fields (an id, a smooth coordinate, noise, a constant):
+// coded column by column, each with its own predictor.
+TEST(ArrayCodecTest, ColumnRecordsUseTheColumnTransform) {
+  const uint64_t rows = 3000, columns = 4;
+  std::vector<double> values;
+  uint64_t state = 5;
+  for (uint64_t r = 0; r < rows; ++r) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    values.insert(values.end(), {static_cast<double>(r + 1), std::sin(0.001 * static_cast<double>(r)) * 7.5,
+                                 static_cast<double>(state >> 11) * 0x1.0p-53, 1.0});
+  }
+  for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
+    const std::vector<uint8_t> raw = ToBytes(values, order);
+    const ArrayLayout layout{DType::kF64, order, {rows, columns}};
+    const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
+    std::vector<uint8_t> header;
+    array::AppendLayoutRecord(layout, &header);
+    ASSERT_GT(body.size(), 2 + header.size());
+    EXPECT_EQ(body[2 + header.size()], 2) << "transform: columns";
+    ExpectRoundTrip(raw, layout);
+    ExpectRoundTrip(raw, layout, 1);
+    // A column transform claimed for a 1-D shape is corrupt.
+    std::vector<uint8_t> bad = EncodeOrDie(raw, {DType::kF64, order, {rows * columns}}, kDefaultLevel);
+    bad[2 + 4 + 2] = 2;  // header: version, level, layout record of rank 1 (4 + 2-byte varint)
+    EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt);
+  }
 }
 
 TEST(ArrayCodecTest, ValueTableHeaderValidation) {

@@ -20,8 +20,11 @@ struct Fixture {
 // One regular file holding a 4x10 f32 dataset "/v" in two chunks of 2x10.
 Fixture Valid() {
   Fixture f;
-  f.entries.push_back({.path = "d", .kind = EntryKind::kDirectory});
-  f.entries.push_back({.path = "d/a.h5", .kind = EntryKind::kRegular, .size = 1000});
+  f.entries.resize(2);
+  f.entries[0].path = "d";
+  f.entries[0].kind = EntryKind::kDirectory;
+  f.entries[1].path = "d/a.h5";
+  f.entries[1].size = 1000;
   f.chunks.resize(3);
   f.chunks[0].raw_size = 840;
   f.chunks[1].raw_size = 80;

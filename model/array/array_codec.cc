@@ -17,7 +17,24 @@ using array::ArrayLayout;
 using array::Geometry;
 using array::PredictorSpec;
 
-enum class Transform : uint8_t { kValues = 0, kValueTable = 1 };
+enum class Transform : uint8_t { kValues = 0, kValueTable = 1, kColumns = 2 };
+
+// kColumns: a 2-D array of 2..kMaxColumns columns (records of mixed fields,
+// e.g. LAMMPS dumps) coded column by column, each with its own predictor
+// and residual statistics.
+constexpr uint64_t kMaxColumns = 16;
+
+bool ColumnsApply(const Geometry& geometry) {
+  return geometry.rank() == 2 && geometry.row_length() >= 2 && geometry.row_length() <= kMaxColumns;
+}
+
+// Column c of a 2-D array of `columns` columns.
+template <typename U>
+std::vector<U> Column(const std::vector<U>& values, uint64_t columns, uint64_t c) {
+  std::vector<U> column(values.size() / columns);
+  for (uint64_t r = 0; r < column.size(); ++r) column[r] = values[r * columns + c];
+  return column;
+}
 
 template <typename U>
 constexpr U kAllOnes = static_cast<U>(~U{0});
@@ -39,6 +56,7 @@ struct Plan {
   std::vector<U> table;       // kValueTable: the sorted distinct values
   uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
   PredictorSpec predictor;
+  std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
 };
 
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
@@ -97,34 +115,76 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
   return plan;
 }
 
+// Appends the header fields after the layout record and the coded bits of
+// `values` (ordered integers; ranks for a value table) under `plan`.
 template <typename U>
-Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
-                 std::vector<uint8_t>* body) {
-  const Geometry geometry(layout.shape);
-  std::vector<U> values(geometry.size());
-  array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
-  Plan<U> plan = ChoosePlan(&values, geometry, level);
-
+Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<U>* values,
+                     int level, std::vector<uint8_t>* body) {
   body->push_back(static_cast<uint8_t>(plan.transform));
   if (plan.transform == Transform::kValueTable) {
     array::AppendVarint(plan.table.size(), body);
     body->push_back(plan.table_order);
   }
-  AppendLe16(plan.predictor.orders, body);
-
+  if (plan.transform == Transform::kColumns) {
+    for (const PredictorSpec& spec : plan.column_predictors) AppendLe16(spec.orders, body);
+  } else {
+    AppendLe16(plan.predictor.orders, body);
+  }
   ArithEncoder encoder(body);
   array::EncodingBits bits(&encoder);
   const bool mix = MixedModel(level);
-  if (plan.transform == Transform::kValueTable) {
-    RETURN_IF_ERROR(CodeValues(bits, Geometry({plan.table.size()}),
-                               PredictorSpec{plan.table_order}, mix, kAllOnes<U>,
-                               plan.table.data()));
+  if (plan.transform == Transform::kColumns) {
+    const uint64_t columns = geometry.row_length();
+    for (uint64_t c = 0; c < columns; ++c) {
+      std::vector<U> column = Column(*values, columns, c);
+      RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c], mix,
+                                 kAllOnes<U>, column.data()));
+    }
+  } else {
+    if (plan.transform == Transform::kValueTable) {
+      std::vector<U> table = plan.table;
+      RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
+                                 mix, kAllOnes<U>, table.data()));
+    }
+    const U max_value = plan.transform == Transform::kValueTable
+                            ? static_cast<U>(plan.table.size() - 1)
+                            : kAllOnes<U>;
+    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, mix, max_value, values->data()));
   }
-  const U max_value = plan.transform == Transform::kValueTable
-                          ? static_cast<U>(plan.table.size() - 1)
-                          : kAllOnes<U>;
-  RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, mix, max_value, values.data()));
   encoder.Finish();
+  return Status::Ok();
+}
+
+template <typename U>
+Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
+                   std::vector<uint8_t>* body) {
+  const Geometry geometry(layout.shape);
+  std::vector<U> values(geometry.size());
+  array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
+  // Records of unlike fields: also coded column by column, each column with
+  // its own predictor; the smaller body wins (estimates mislead here: a
+  // lattice's columns predict each other).
+  std::vector<uint8_t> by_columns;
+  if (ColumnsApply(geometry)) {
+    Plan<U> columns_plan;
+    columns_plan.transform = Transform::kColumns;
+    const uint64_t columns = geometry.row_length();
+    const Geometry column_geometry({geometry.rows()});
+    for (uint64_t c = 0; c < columns; ++c) {
+      const std::vector<U> column = Column(values, columns, c);
+      uint64_t bits = 0;
+      columns_plan.column_predictors.push_back(array::ChoosePredictor(
+          column.data(), column_geometry, SampleElements(level) / columns + 1, &bits));
+    }
+    RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, &values, level, &by_columns));
+  }
+  Plan<U> plan = ChoosePlan(&values, geometry, level);
+  const size_t start = body->size();
+  RETURN_IF_ERROR(EncodePlanned(geometry, plan, &values, level, body));
+  if (!by_columns.empty() && by_columns.size() < body->size() - start) {
+    body->resize(start);
+    body->insert(body->end(), by_columns.begin(), by_columns.end());
+  }
   return Status::Ok();
 }
 
@@ -135,8 +195,28 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   const uint64_t elements = geometry.size();
   uint8_t transform = 0;
   RETURN_IF_ERROR(reader->U8("transform", &transform));
-  if (transform > static_cast<uint8_t>(Transform::kValueTable)) {
+  if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
+  }
+  if (transform == static_cast<uint8_t>(Transform::kColumns)) {
+    if (!ColumnsApply(geometry)) return Corrupt("array: column transform on a shape that has no columns");
+    const uint64_t columns = geometry.row_length();
+    const Geometry column_geometry({geometry.rows()});
+    std::vector<PredictorSpec> specs(columns);
+    for (PredictorSpec& spec : specs) {
+      RETURN_IF_ERROR(reader->U16("column predictor orders", &spec.orders));
+      RETURN_IF_ERROR(array::ValidatePredictorSpec(spec, column_geometry));
+    }
+    ArithDecoder decoder(body.subspan(reader->position()));
+    array::DecodingBits bits(&decoder);
+    std::vector<U> values(elements), column(geometry.rows());
+    for (uint64_t c = 0; c < columns; ++c) {
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], MixedModel(level), kAllOnes<U>,
+                                 column.data()));
+      for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
+    }
+    array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
+    return Status::Ok();
   }
   uint64_t table_size = 0;
   uint8_t table_order = 0;

@@ -14,9 +14,9 @@
 // Body format (version 1), little-endian:
 //   u8 format version (1), u8 level (1..9), layout record (array_layout.h),
 //   then, for a non-empty array:
-//   u8 transform: 0 values, 1 value table;
+//   u8 transform: 0 values, 1 value table, 2 columns (2-D, 2..16 columns);
 //   [table only: varint table size (1..elements, <= 2^W), u8 table predictor order (1..3)]
-//   u16 predictor orders (PredictorSpec, predictor.h);
+//   u16 predictor orders (PredictorSpec, predictor.h) [columns: one per column];
 //   arithmetic-coded bits: [table residuals], then the element residuals.
 //
 // Memory per Decode (freed on return): the raw size (ordered values) + the
