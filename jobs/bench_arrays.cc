@@ -294,7 +294,8 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
     if (!total.method.starts_with("lmarc-")) continue;
     const double gain = 1.0 - static_cast<double>(total.compressed_bytes) / static_cast<double>(peer_total);
     table_out << "  " << std::left << std::setw(22) << total.method << std::right << std::setw(12)
-              << total.compressed_bytes << " bytes: " << Percent(gain) << " smaller than the peer total\n";
+              << total.compressed_bytes << " bytes: " << Percent(gain < 0 ? -gain : gain)
+              << (gain < 0 ? " larger" : " smaller") << " than the peer total\n";
   }
   std::vector<std::string> missing;
   if (tools.fpzip.empty()) missing.push_back("fpzip");
