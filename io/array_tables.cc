@@ -35,7 +35,8 @@ ArrayTables BuildArrayTables(const ChunkSource& source) {
   std::vector<uint64_t> start, count;
   for (uint64_t chunk = 0; chunk < source.plan.size(); ++chunk) {
     const TypedRegion* region = source.Region(chunk);
-    if (region == nullptr) continue;
+    // Deflated tiles' raw bytes are not their elements: not extractable by box.
+    if (region == nullptr || region->deflated()) continue;
     const auto key = std::make_pair(region->entry, region->dataset);
     auto [found, inserted] = dataset_rows.emplace(key, tables.datasets.size());
     if (inserted) {

@@ -95,6 +95,21 @@ StatusOr<EncodedChunk> EncodeArrayChunk(const ArrayCodec& codec, const array::Ar
   });
 }
 
+StatusOr<EncodedChunk> EncodeDeflatedArrayChunk(const DeflatedArrayCodec& codec,
+                                                const array::ArrayLayout& layout, int zlib_level,
+                                                bool shuffle, const Codec& fallback,
+                                                const Codec& stored, int level, uint64_t chunk_id,
+                                                std::span<const uint8_t> raw) {
+  std::vector<uint8_t> probe;
+  const Status typed = codec.EncodeDeflated(raw, layout, zlib_level, shuffle, level, &probe);
+  if (typed.code() == StatusCode::kUnsupported) return EncodeChunk(fallback, stored, level, chunk_id, raw);
+  RETURN_IF_ERROR(typed);
+  return EncodeWithFallback(codec, stored, level, chunk_id, raw, [&](std::vector<uint8_t>* body) {
+    *body = std::move(probe);
+    return Status::Ok();
+  });
+}
+
 Status CheckChunkRecord(uint64_t chunk_id, const ChunkRow& row, std::span<const uint8_t> record) {
   if (record.size() != row.payload_size) return Corrupt("record size differs from the chunk table");
   if (Xxh64(record) != row.payload_xxh64) return Corrupt("payload checksum mismatch");

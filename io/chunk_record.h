@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/array/array_codec.h"
+#include "model/array/deflated_array_codec.h"
 #include "src/codec.h"
 #include "src/status.h"
 
@@ -58,6 +59,15 @@ StatusOr<EncodedChunk> EncodeChunk(const Codec& codec, const Codec& stored, int 
 StatusOr<EncodedChunk> EncodeArrayChunk(const ArrayCodec& codec, const array::ArrayLayout& layout,
                                         const Codec& stored, int level, uint64_t chunk_id,
                                         std::span<const uint8_t> raw);
+
+// EncodeChunk for an HDF5 tile stored through deflate(+shuffle): its values
+// through the deflated-array codec when re-deflating reproduces `raw`, else
+// `raw` through `fallback` (as EncodeChunk).
+StatusOr<EncodedChunk> EncodeDeflatedArrayChunk(const DeflatedArrayCodec& codec,
+                                                const array::ArrayLayout& layout, int zlib_level,
+                                                bool shuffle, const Codec& fallback,
+                                                const Codec& stored, int level, uint64_t chunk_id,
+                                                std::span<const uint8_t> raw);
 
 // Checks `record` against `row` (payload checksum, header fields), decodes it
 // with the registry's codec into raw (resized to row.raw_size) and checks the

@@ -53,11 +53,21 @@ void AddHdf5Regions(const Hdf5Arrays& arrays, std::vector<TypedRegion>* out) {
                       std::vector<uint64_t>(rank, 0), dataset.layout.shape});
       continue;
     }
-    if (!dataset.filters.empty()) continue;  // filtered tiles stay bytes
+    // Unfiltered tiles are elements; deflate(+shuffle) tiles are typed
+    // through the deflated-array codec; other pipelines stay bytes.
+    const bool deflated = !dataset.filters.empty();
+    if (deflated && (!dataset.filters_modelable || dataset.deflate_level < 0)) continue;
     array::ArrayLayout tile = dataset.layout;
     tile.shape = dataset.chunk_shape;
     for (const Hdf5Chunk& chunk : dataset.chunks) {
-      out->push_back({0, chunk.address, tile, dataset.path, chunk.start, dataset.layout.shape});
+      if (deflated && chunk.filter_mask != 0) continue;  // a filter was skipped: bytes
+      TypedRegion region{0, chunk.address, tile, dataset.path, chunk.start, dataset.layout.shape};
+      if (deflated) {
+        region.deflate_level = dataset.deflate_level;
+        region.shuffle = dataset.shuffle;
+        region.stored_bytes = chunk.bytes;
+      }
+      out->push_back(std::move(region));
     }
   }
 }
@@ -81,7 +91,7 @@ Status AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* 
 }  // namespace
 
 uint64_t TypedRegion::bytes() const {
-  return Product(layout.shape) * array::ElementBytes(layout.dtype);
+  return deflated() ? stored_bytes : Product(layout.shape) * array::ElementBytes(layout.dtype);
 }
 
 bool HasHdf5Signature(const std::string& path, uint64_t file_bytes) {
@@ -151,6 +161,9 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
 }
 
 TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size) {
+  if (region.deflated()) {
+    return {.file = file, .offset = region.offset, .unit_bytes = region.stored_bytes, .run_units = 1, .runs = 1};
+  }
   const std::vector<uint64_t>& shape = region.layout.shape;
   const size_t level = UnitLevel(region.layout, chunk_size);
   TypedSpan span;
@@ -163,6 +176,7 @@ TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size) 
 }
 
 array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size, uint64_t raw_size) {
+  if (region.deflated()) return region.layout;
   const std::vector<uint64_t>& shape = region.layout.shape;
   const size_t level = UnitLevel(region.layout, chunk_size);
   const uint64_t unit_bytes =
@@ -176,6 +190,11 @@ array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size, u
 void ChunkBox(const TypedRegion& region, uint64_t chunk_size, uint64_t first_unit,
               uint64_t raw_size, std::vector<uint64_t>* start, std::vector<uint64_t>* count) {
   const std::vector<uint64_t>& shape = region.layout.shape;
+  if (region.deflated()) {
+    *start = region.start;
+    *count = shape;
+    return;
+  }
   const size_t level = UnitLevel(region.layout, chunk_size);
   const uint64_t unit_bytes =
       array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
@@ -202,6 +221,9 @@ void AppendRegions(std::span<const TypedRegion> regions, std::vector<uint8_t>* o
     out->insert(out->end(), region.dataset.begin(), region.dataset.end());
     for (uint64_t coordinate : region.start) AppendLe64(coordinate, out);
     for (uint64_t extent : region.dataset_shape) AppendLe64(extent, out);
+    out->push_back(region.deflated() ? static_cast<uint8_t>(region.deflate_level + 1) : 0);
+    out->push_back(region.shuffle ? 1 : 0);
+    AppendLe64(region.stored_bytes, out);
   }
 }
 
@@ -229,6 +251,15 @@ StatusOr<std::vector<TypedRegion>> ParseRegions(std::span<const uint8_t> bytes) 
     for (uint64_t& coordinate : region.start) RETURN_IF_ERROR(in.U64("start", &coordinate));
     region.dataset_shape.resize(region.layout.shape.size());
     for (uint64_t& extent : region.dataset_shape) RETURN_IF_ERROR(in.U64("dataset extent", &extent));
+    uint8_t deflate = 0, shuffle = 0;
+    RETURN_IF_ERROR(in.U8("deflate level", &deflate));
+    RETURN_IF_ERROR(in.U8("shuffle", &shuffle));
+    RETURN_IF_ERROR(in.U64("stored bytes", &region.stored_bytes));
+    if (deflate > 10 || shuffle > 1 || (deflate > 0) != (region.stored_bytes > 0)) {
+      return Corrupt("array regions: bad filter fields");
+    }
+    region.deflate_level = static_cast<int>(deflate) - 1;
+    region.shuffle = shuffle == 1;
   }
   if (in.position() != bytes.size()) return Corrupt("array regions: trailing bytes");
   return regions;

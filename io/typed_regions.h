@@ -33,8 +33,17 @@ struct TypedRegion {
   // Extents of the whole dataset (same rank): the region may be one tile or
   // record slab of it, and a tile may reach beyond it (HDF5 edge tiles).
   std::vector<uint64_t> dataset_shape;
+  // An HDF5 tile stored through the deflate filter (after shuffle when
+  // `shuffle`): the file holds `stored_bytes` deflated bytes, `layout`
+  // describes the inflated tile; -1: the file holds the elements themselves.
+  int deflate_level = -1;
+  bool shuffle = false;
+  uint64_t stored_bytes = 0;
 
-  uint64_t bytes() const;  // product(shape) * element bytes (layout validated)
+  bool deflated() const { return deflate_level >= 0; }
+  // Bytes of the file the region covers: stored_bytes when deflated, else
+  // product(shape) * element bytes (layout validated).
+  uint64_t bytes() const;
 };
 
 // A raw binary's layout given on the command line (--dtype, --shape,
@@ -61,7 +70,7 @@ struct RawArraySpec {
 bool HasHdf5Signature(const std::string& path, uint64_t file_bytes);
 
 // The planner's view of a region for chunks of at most `chunk_size` bytes
-// (`file` is the plan's file index).
+// (`file` is the plan's file index). A deflated tile is one unit.
 TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size);
 
 // The layout of the chunk of `region` that starts at `first_unit` and covers

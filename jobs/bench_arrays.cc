@@ -1,6 +1,7 @@
 #include "jobs/bench_arrays.h"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <span>
 
 #include "io/array_scan.h"
+#include "model/array/deflated_array_codec.h"
 #include "io/h5_handle.h"
 #include "jobs/bench_methods.h"
 #include "jobs/bench_process.h"
@@ -57,12 +59,29 @@ hid_t NativeType(array::DType dtype) {
   return H5T_STD_U8LE;
 }
 
-// Writes the little-endian values and their HDF5 copy.
+// Writes the little-endian values and their HDF5 copy (a deflated tile's
+// values inflated and unshuffled: the peers get the same values as lmarc).
 Status PrepareArray(ArrayInput* array) {
   const TypedRegion& r = array->region;
   std::vector<uint8_t> bytes(r.bytes());
   RETURN_IF_ERROR(ReadRegion(array->file, r.offset, &bytes));
   const size_t element = array::ElementBytes(r.layout.dtype);
+  if (r.deflated()) {
+    uint64_t elements = 0;
+    RETURN_IF_ERROR(array::CountElements(r.layout, &elements));
+    std::vector<uint8_t> inflated(elements * element);
+    uLongf size = static_cast<uLongf>(inflated.size());
+    if (uncompress(inflated.data(), &size, bytes.data(), static_cast<uLong>(bytes.size())) != Z_OK ||
+        size != inflated.size()) {
+      return Corrupt(array->file + ":" + r.dataset + ": a deflated tile does not inflate to its layout");
+    }
+    bytes.assign(inflated.size(), 0);
+    if (r.shuffle) {
+      array::Unshuffle(inflated, element, bytes);
+    } else {
+      bytes = std::move(inflated);
+    }
+  }
   if (r.layout.byte_order == array::ByteOrder::kBig) {
     for (size_t i = 0; i < bytes.size(); i += element) std::reverse(&bytes[i], &bytes[i] + element);
   }
@@ -219,7 +238,9 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   for (size_t i = 0; i < regions.size(); ++i) {
     ArrayInput array{files[regions[i].entry], regions[i], dir + "/values.bin", dir + "/values.h5", 0};
     RETURN_IF_ERROR(PrepareArray(&array));
-    const uint64_t raw = array.region.bytes();
+    uint64_t raw = 0;  // bytes of the values
+    RETURN_IF_ERROR(array::CountElements(array.region.layout, &raw));
+    raw *= array::ElementBytes(array.region.layout.dtype);
     array_raw += raw;
     uint64_t best = UINT64_MAX;
     for (const BenchMethod& peer : PeersFor(array, tools)) {

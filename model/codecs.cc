@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "model/array/array_codec.h"
+#include "model/array/deflated_array_codec.h"
 #include "model/cm/cm_codec.h"
 #include "model/nn/model_store.h"
 #include "model/nn/nn_codec.h"
@@ -12,6 +13,7 @@ namespace lmarc {
 void RegisterModelCodecs(CodecRegistry* registry) {
   registry->Register(std::make_unique<CmCodec>());
   registry->Register(std::make_unique<ArrayCodec>());
+  registry->Register(std::make_unique<DeflatedArrayCodec>());
   registry->Register(std::make_unique<NnCodec>());
 }
 

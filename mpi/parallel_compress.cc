@@ -79,6 +79,8 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
                    MakeEncodingCodec(options.codec, options.model));
   const Codec& stored = *BuiltinCodecs().Find(CodecId::kStored);
   const auto& array_codec = dynamic_cast<const ArrayCodec&>(*BuiltinCodecs().Find(CodecId::kArray));
+  const auto& deflated_codec =
+      dynamic_cast<const DeflatedArrayCodec&>(*BuiltinCodecs().Find(CodecId::kDeflatedArray));
   ASSIGN_OR_RETURN(const ChunkSource source, ScanAndShare(options));
 
   // Created after the scan, so an archive written inside an input tree is
@@ -97,10 +99,13 @@ Status ParallelCompress(const CompressOptions& options, CompressSummary* summary
       return source.ReadChunk(chunk, options.ignore_changed, &reader, &raw);
     });
     if (!status.ok()) return status.WithContext("chunk " + std::to_string(chunk));
-    auto encoded = source.Region(chunk) != nullptr
-                       ? EncodeArrayChunk(array_codec, source.Layout(chunk), stored, options.level,
-                                          chunk, raw)
-                       : EncodeChunk(*codec, stored, options.level, chunk, raw);
+    const TypedRegion* region = source.Region(chunk);
+    auto encoded =
+        region == nullptr ? EncodeChunk(*codec, stored, options.level, chunk, raw)
+        : region->deflated()
+            ? EncodeDeflatedArrayChunk(deflated_codec, region->layout, region->deflate_level,
+                                       region->shuffle, *codec, stored, options.level, chunk, raw)
+            : EncodeArrayChunk(array_codec, source.Layout(chunk), stored, options.level, chunk, raw);
     if (!encoded.ok()) return encoded.status().WithContext("chunk " + std::to_string(chunk));
     return std::move(encoded->record);
   };

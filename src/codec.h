@@ -26,6 +26,7 @@ enum class CodecId : uint16_t {
   kCm = 2,
   kNn = 3,     // model/nn: transformer mixed with cm (docs/nn.md)
   kArray = 4,  // model/array: typed numeric arrays
+  kDeflatedArray = 5,  // model/array: deflate(+shuffle)-filtered HDF5 tiles of typed arrays
 };
 
 // Compression effort, 1 (fastest) .. 9 (best). Codecs map it to their own

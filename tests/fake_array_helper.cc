@@ -30,7 +30,9 @@ int main(int, char** argv) {
                              1, 6, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20,  // layout u8 [2^40]
                              0, 0, 0, 0,                    // dataset name size
                              0, 0, 0, 0, 0, 0, 0, 0,        // start
-                             0, 0, 0, 0, 0, 0, 0, 1};       // dataset extent 2^56
+                             0, 0, 0, 0, 0, 0, 0, 1,        // dataset extent 2^56
+                             0, 0,                          // not deflated, no shuffle
+                             0, 0, 0, 0, 0, 0, 0, 0};       // stored bytes
     std::fwrite(bytes, 1, sizeof bytes, stdout);
     return 0;
   }

@@ -7,6 +7,7 @@
 // without failing the job.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -26,11 +27,13 @@
 namespace lmarc::testing {
 namespace {
 
-size_t ArrayChunks(const std::string& archive) {
+size_t ChunksOf(const std::string& archive, CodecId codec) {
   size_t count = 0;
-  for (const ChunkRow& row : ChunkRowsOf(archive)) count += row.codec == static_cast<uint16_t>(CodecId::kArray);
+  for (const ChunkRow& row : ChunkRowsOf(archive)) count += row.codec == static_cast<uint16_t>(codec);
   return count;
 }
+
+size_t ArrayChunks(const std::string& archive) { return ChunksOf(archive, CodecId::kArray); }
 
 // Compresses `root` with `options` adjustments, checks the round trip and
 // returns the archive path.
@@ -180,6 +183,46 @@ TEST(TypedArchiveTest, RawArrayAfterAHeader) {
     o.array_scan.raw = raw;
   });
   EXPECT_EQ(ArrayChunks(short_file), 0u);
+}
+
+// Deflate(+shuffle) tiles: typed through the deflated-array codec when
+// re-deflating reproduces them; a tile deflated with other parameters than
+// its filter's (written directly with H5Dwrite_chunk) stays bytes.
+TEST(TypedArchiveTest, DeflatedTilesAreTypedOnlyWhenReproducible) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  const std::string file = tmp / "in/deflated.h5";
+  {
+    const hid_t h5 = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    WriteDataset<double>(h5, "shuffled", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {128, 128}, {64, 64}, true);
+    // Filter says deflate level 9; the tile is a level-1 zlib stream.
+    const hsize_t dims[2] = {64, 64};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, dims);
+    H5Pset_deflate(dcpl, 9);
+    const hid_t d = H5Dcreate2(h5, "foreign", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    const std::vector<double> values = Field<double>(64 * 64);
+    uLongf size = compressBound(values.size() * 8);
+    std::vector<uint8_t> stream(size);
+    ASSERT_EQ(compress2(stream.data(), &size, reinterpret_cast<const Bytef*>(values.data()),
+                        values.size() * 8, 1), Z_OK);
+    const hsize_t offset[2] = {0, 0};
+    ASSERT_GE(H5Dwrite_chunk(d, H5P_DEFAULT, 0, offset, size, stream.data()), 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(h5);
+  }
+  // A deflated tile is one chunk: the chunk size must hold it.
+  const auto large_chunks = [](CompressOptions& o) { o.chunk_size = 1 << 20; };
+  const std::string archive = RoundTrip(tmp, tmp / "in", "deflated", large_chunks);
+  EXPECT_EQ(ChunksOf(archive, CodecId::kDeflatedArray), 4u);  // the four shuffled tiles
+  const std::string off = RoundTrip(tmp, tmp / "in", "off", [&](CompressOptions& o) {
+    large_chunks(o);
+    o.type_arrays = false;
+  });
+  EXPECT_LT(std::filesystem::file_size(archive), std::filesystem::file_size(off));
 }
 
 // `extract --dataset --slab` against the same slab read with the HDF5 API.
