@@ -22,9 +22,11 @@ int main(int, char** argv) {
     return 0;
   }
   if (ends_with("-huge-region")) {
-    // One well-formed region (u8, 2^40 elements at offset 0) that is far
-    // larger than any test file.
-    const uint8_t bytes[] = {1, 0, 0, 0, 0, 0, 0, 0,        // count
+    // An answer for one file: one well-formed region (u8, 2^40 elements at
+    // offset 0) that is far larger than any test file.
+    const uint8_t bytes[] = {1,                             // ok
+                             64, 0, 0, 0, 0, 0, 0, 0,       // answer length
+                             1, 0, 0, 0, 0, 0, 0, 0,        // count
                              0, 0, 0, 0, 0, 0, 0, 0,        // entry
                              0, 0, 0, 0, 0, 0, 0, 0,        // offset
                              1, 6, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20,  // layout u8 [2^40]

@@ -160,6 +160,30 @@ TEST(TypedArchiveTest, FailingHelpersLeaveTheFileAsBytes) {
   }
 }
 
+// Many HDF5 files share helper processes (64 per helper); a damaged one
+// among them stays bytes, the others are typed.
+TEST(TypedArchiveTest, ManyHdf5FilesShareHelpers) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  for (int i = 0; i < 70; ++i) {
+    const std::string path = tmp / ("in/step" + std::to_string(100 + i) + ".h5");
+    const hid_t h5 = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    WriteDataset<float>(h5, "t", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {40, 40});
+    H5Fclose(h5);
+  }
+  // Step 140 keeps its signature but loses its end.
+  const std::string damaged = tmp / "in/step140.h5";
+  std::filesystem::resize_file(damaged, std::filesystem::file_size(damaged) / 2);
+  const std::string archive = RoundTrip(tmp, tmp / "in", "many");
+  EXPECT_EQ(ArrayChunks(archive), 69u);
+  // A crashing helper: every file is retried alone, fails alone, stays bytes.
+  const std::string helper = tmp / "helper-crash";
+  std::filesystem::create_symlink(LMARC_FAKE_HELPER, helper);
+  const std::string crashed =
+      RoundTrip(tmp, tmp / "in", "crashed", [&](CompressOptions& o) { o.array_scan.helper = helper; });
+  EXPECT_EQ(ArrayChunks(crashed), 0u);
+}
+
 TEST(TypedArchiveTest, RawArrayAfterAHeader) {
   TempDir tmp;
   std::filesystem::create_directories(tmp / "in");
