@@ -197,6 +197,8 @@ TransformerSession::TransformerSession(std::shared_ptr<const TransformerModel> m
   window_start_.assign(static_cast<size_t>(lanes), 0);
   lane_positions_.assign(static_cast<size_t>(lanes), 0);
   lane_rows_.assign(static_cast<size_t>(lanes), 0);
+  lane_group_.assign(static_cast<size_t>(lanes), 0);
+  split_rows_.assign(static_cast<size_t>(lanes), 0);
   lane_first_position_.assign(static_cast<size_t>(lanes), 0);
   window_scores_.resize(static_cast<size_t>(s.context));
   logits_.resize(static_cast<size_t>(std::max(s.context, kByteVocabulary)));
@@ -218,7 +220,6 @@ void TransformerSession::Reserve(int rows) {
   scores_.resize(n * per_head * cache_positions_);
   mix_weights_.resize(n * per_head * cache_positions_);
   head_totals_.resize(n * s.n_heads);
-  row_group_.resize(n);
   row_in_lane_.resize(n);
 }
 
@@ -261,10 +262,8 @@ void TransformerSession::PlanAttention(std::span<const TransformerRow> rows,
   }
   // Runs of consecutive lanes with equal row counts and first-row indices.
   groups_.clear();
-  std::vector<int> lane_group(batch_lanes_.size());
   size_t query_offset = 0, score_offset = 0;
-  for (size_t i = 0; i < batch_lanes_.size(); ++i) {
-    const int lane = batch_lanes_[i];
+  for (const int lane : batch_lanes_) {
     const int index = CacheIndex(lane, lane_first_position_[lane]);
     if (!groups_.empty()) {
       AttentionGroup& last = groups_.back();
@@ -272,23 +271,15 @@ void TransformerSession::PlanAttention(std::span<const TransformerRow> rows,
       if (lane == last_lane + 1 && lane_rows_[lane] == last.rows_per_lane &&
           index == CacheIndex(last_lane, lane_first_position_[last_lane])) {
         ++last.lanes;
-        lane_group[i] = static_cast<int>(groups_.size()) - 1;
+        lane_group_[lane] = static_cast<int>(groups_.size()) - 1;
         continue;
       }
-    }
-    if (!groups_.empty()) {
-      const AttentionGroup& last = groups_.back();
       const size_t product_rows = static_cast<size_t>(last.lanes) * s.n_heads * 2 * last.rows_per_lane;
       query_offset += product_rows * dh;
       score_offset += product_rows * cache_positions_;
     }
     groups_.push_back({lane, 1, lane_rows_[lane], query_offset, score_offset});
-    lane_group[i] = static_cast<int>(groups_.size()) - 1;
-  }
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const size_t i = static_cast<size_t>(
-        std::lower_bound(batch_lanes_.begin(), batch_lanes_.end(), rows[r].lane) - batch_lanes_.begin());
-    row_group_[r] = lane_group[i];
+    lane_group_[lane] = static_cast<int>(groups_.size()) - 1;
   }
   for (int lane : batch_lanes_) lane_rows_[lane] = 0;
 }
@@ -330,7 +321,7 @@ Status TransformerSession::Attend(std::span<const TransformerRow> rows,
   const size_t head_block = cache_positions * dh;
   // Offset of row r's first product row for head h within the group buffers.
   const auto product_row = [&](size_t r, int h) {
-    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const AttentionGroup& group = groups_[static_cast<size_t>(lane_group_[rows[r].lane])];
     const size_t element = static_cast<size_t>(rows[r].lane - group.first_lane) * heads + h;
     return element * 2 * group.rows_per_lane + 2 * static_cast<size_t>(row_in_lane_[r]);
   };
@@ -342,7 +333,7 @@ Status TransformerSession::Attend(std::span<const TransformerRow> rows,
     RequantizeRow(acc + d, qkv + d, static_cast<size_t>(d), weights.rk, -127, 127);
     RequantizeRow(acc + 2 * d, qkv + 2 * d, static_cast<size_t>(d), weights.rv, -64, 63);
     const int index = CacheIndex(rows[r].lane, positions[r]);
-    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const AttentionGroup& group = groups_[static_cast<size_t>(lane_group_[rows[r].lane])];
     for (int h = 0; h < heads; ++h) {
       const size_t block = (static_cast<size_t>(rows[r].lane) * heads + h) * head_block +
                            static_cast<size_t>(index) * dh;
@@ -371,7 +362,7 @@ Status TransformerSession::Attend(std::span<const TransformerRow> rows,
   // 7-bit halves go to the mix product's rows, 0 outside the window.
   const std::array<uint32_t, 256>& exp2 = Exp2FractionTable();
   for (size_t r = 0; r < rows.size(); ++r) {
-    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const AttentionGroup& group = groups_[static_cast<size_t>(lane_group_[rows[r].lane])];
     const int first = CacheIndex(rows[r].lane, positions[r]) - (window - 1);
     const int visible = static_cast<int>(std::min<int64_t>(positions[r] + 1, window));
     for (int h = 0; h < heads; ++h) {
@@ -418,7 +409,7 @@ Status TransformerSession::Attend(std::span<const TransformerRow> rows,
   // |sum| <= 256 * 2^14 * 64 = 2^28: shifted by 64 divisors to a
   // non-negative numerator, divided exactly.
   for (size_t r = 0; r < rows.size(); ++r) {
-    const AttentionGroup& group = groups_[static_cast<size_t>(row_group_[r])];
+    const AttentionGroup& group = groups_[static_cast<size_t>(lane_group_[rows[r].lane])];
     int8_t* out = &attended_[r * d];
     for (int h = 0; h < heads; ++h) {
       const int32_t total = head_totals_[r * heads + h];
@@ -455,8 +446,8 @@ Status TransformerSession::Forward(std::span<const TransformerRow> rows,
   }
   // Batches of at most kRowsPerLaneBatch rows per lane, in row order.
   size_t begin = 0;
-  std::vector<int> counts(static_cast<size_t>(lanes_), 0);  // rows per lane in the batch
-  std::vector<int> touched;
+  std::vector<int>& counts = split_rows_;  // zero between calls
+  std::vector<int>& touched = split_lanes_;
   for (size_t r = 0; r <= rows.size(); ++r) {
     if (r < rows.size() && counts[rows[r].lane] < kRowsPerLaneBatch) {
       if (counts[rows[r].lane]++ == 0) touched.push_back(rows[r].lane);

@@ -160,13 +160,18 @@ class TransformerSession {
   std::vector<int64_t> lane_positions_;  // positions evaluated per lane
   std::vector<int64_t> row_positions_;   // position of each row of the call
 
-  // Per batch: attention groups and, per row, its group and index among its lane's rows.
+  // Per batch: attention groups, each lane's group and each row's index
+  // among its lane's rows.
   std::vector<AttentionGroup> groups_;
-  std::vector<int> row_group_;
-  std::vector<int> row_in_lane_;
+  std::vector<int> lane_group_;   // per lane
+  std::vector<int> row_in_lane_;  // per row
   std::vector<int> lane_rows_;             // per lane: rows in this batch
   std::vector<int64_t> lane_first_position_;  // per lane: first position in this batch
   std::vector<int> batch_lanes_;           // lanes with rows in this batch, ascending
+  // Forward's split of a call into batches: rows per lane so far (zero
+  // between calls) and the lanes counted.
+  std::vector<int> split_rows_;
+  std::vector<int> split_lanes_;
 
   // Scratch, sized for the largest batch seen.
   std::vector<int32_t> residual_;    // [rows, D]
