@@ -112,19 +112,6 @@ Status RunHelper(const std::vector<HelperFile>& files, const ArrayScanOptions& o
   return Status::Ok();
 }
 
-// The same checks LocateArraysInFile applies, on regions from the helper.
-Status CheckRegions(const std::vector<TypedRegion>& regions, uint64_t file_bytes) {
-  for (size_t i = 0; i < regions.size(); ++i) {
-    const TypedRegion& r = regions[i];
-    if (r.bytes() < kMinTypedRegionBytes || r.offset > file_bytes ||
-        r.bytes() > file_bytes - r.offset ||
-        (i > 0 && regions[i - 1].offset + regions[i - 1].bytes() > r.offset)) {
-      return Corrupt("array helper reported regions that overlap or leave the file");
-    }
-  }
-  return Status::Ok();
-}
-
 // The helper's answer for `files`: per file, u8 ok, u64 length, then
 // AppendRegions bytes (ok) or a message. Results for the files it answered
 // completely; a helper that failed or answered for fewer files has its
@@ -151,7 +138,7 @@ std::vector<StatusOr<std::vector<TypedRegion>>> LocateInHelpers(const std::vecto
     StatusOr<std::vector<TypedRegion>> regions = ParseRegions(answer);
     if (regions.ok()) {
       const Status checked = CheckRegions(*regions, files[results.size()].bytes);
-      if (!checked.ok()) regions = checked;
+      if (!checked.ok()) regions = checked.WithContext("array helper");
     }
     results.push_back(std::move(regions));
   }

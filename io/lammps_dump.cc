@@ -27,11 +27,8 @@ class DumpReader {
       return Corrupt(std::string("LAMMPS dump: ") + field + " at byte " + std::to_string(offset_) +
                      " runs past the end of the file");
     }
-    size_t done = 0;
-    while (done < count) {
-      const ssize_t n = pread(fd_, out + done, count - done, static_cast<off_t>(offset_ + done));
-      if (n <= 0) return IoError("LAMMPS dump: read failed");
-      done += static_cast<size_t>(n);
+    if (PreadFull(fd_, offset_, std::span(out, count)) != count) {
+      return IoError("LAMMPS dump: read failed");
     }
     offset_ += count;
     return Status::Ok();

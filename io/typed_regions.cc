@@ -22,26 +22,20 @@ uint64_t Product(std::span<const uint64_t> extents) {
   return product;
 }
 
-// The level L of SpanOf: the fewest leading dimensions a unit leaves out.
-size_t UnitLevel(const array::ArrayLayout& layout, uint64_t chunk_size) {
-  const size_t rank = layout.shape.size();
-  const uint64_t element = array::ElementBytes(layout.dtype);
-  for (size_t level = 1; level < rank; ++level) {
-    const uint64_t unit = element * Product(std::span(layout.shape).subspan(level));
-    if (unit <= chunk_size) return level;
-  }
-  return rank;
-}
+// How an element region is cut (docs/format.md §3): a unit is the trailing
+// dimensions from `level` on (the fewest leading dimensions left out so that
+// it fits the chunk size), `bytes` long.
+struct Units {
+  size_t level = 0;
+  uint64_t bytes = 0;
+};
 
-// Reads up to out.size() bytes at `offset`; returns how many were read.
-size_t ReadAt(int fd, uint64_t offset, std::span<uint8_t> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return done;
+Units UnitsOf(const array::ArrayLayout& layout, uint64_t chunk_size) {
+  const std::vector<uint64_t>& shape = layout.shape;
+  const uint64_t element = array::ElementBytes(layout.dtype);
+  size_t level = 1;
+  while (level < shape.size() && element * Product(std::span(shape).subspan(level)) > chunk_size) ++level;
+  return {level, element * Product(std::span(shape).subspan(level))};
 }
 
 void AddHdf5Regions(const Hdf5Arrays& arrays, std::vector<TypedRegion>* out) {
@@ -72,7 +66,7 @@ void AddHdf5Regions(const Hdf5Arrays& arrays, std::vector<TypedRegion>* out) {
   }
 }
 
-Status AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* out) {
+void AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* out) {
   for (const Netcdf3Variable& variable : header.variables) {
     if (variable.type == NcType::kChar || variable.shape.size() > array::kMaxRank) continue;
     const Netcdf3Regions regions = VariableRegions(header, variable);
@@ -85,7 +79,6 @@ Status AddNetcdf3Regions(const Netcdf3Header& header, std::vector<TypedRegion>* 
       out->push_back({0, regions.Offset(i), regions.layout, "/" + variable.name, std::move(start), shape});
     }
   }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -101,7 +94,7 @@ bool HasHdf5Signature(const std::string& path, uint64_t file_bytes) {
   // The superblock is at 0 or at a power of two from 512 on (after a user block).
   for (uint64_t offset = 0; offset + 8 <= file_bytes; offset = offset == 0 ? 512 : 2 * offset) {
     uint8_t head[8];
-    if (ReadAt(fd.get(), offset, head) != 8) return false;
+    if (PreadFull(fd.get(), offset, head) != 8) return false;
     if (std::equal(head, head + 8, kSignature)) return true;
   }
   return false;
@@ -129,7 +122,7 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
     {
       UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
       if (!fd.valid()) return IoError("cannot open for array scanning");
-      head_bytes = ReadAt(fd.get(), 0, magic);
+      head_bytes = PreadFull(fd.get(), 0, magic);
     }
     const std::span<const uint8_t> head(magic, head_bytes);
     if (HasLammpsDumpMagic(head)) {
@@ -137,7 +130,7 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
     } else if (head_bytes >= 4 && HasNetcdf3Magic(head)) {
       ASSIGN_OR_RETURN(const Netcdf3Header header, ReadNetcdf3Header(path));
       if (header.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
-      RETURN_IF_ERROR(AddNetcdf3Regions(header, &found));
+      AddNetcdf3Regions(header, &found);
     } else if (HasHdf5Signature(path, file_bytes)) {
       ASSIGN_OR_RETURN(const Hdf5Arrays arrays, LocateHdf5Arrays(path));
       if (arrays.file_bytes != file_bytes) return Corrupt("file changed during the array scan");
@@ -150,14 +143,20 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
   std::erase_if(found, [](const TypedRegion& r) { return r.bytes() < kMinTypedRegionBytes; });
   std::sort(found.begin(), found.end(),
             [](const TypedRegion& a, const TypedRegion& b) { return a.offset < b.offset; });
-  for (size_t i = 0; i < found.size(); ++i) {
-    const TypedRegion& r = found[i];
-    if (r.offset > file_bytes || r.bytes() > file_bytes - r.offset ||
-        (i > 0 && found[i - 1].offset + found[i - 1].bytes() > r.offset)) {
-      return Corrupt("array regions overlap or run past the end of the file");
+  RETURN_IF_ERROR(CheckRegions(found, file_bytes));
+  return found;
+}
+
+Status CheckRegions(std::span<const TypedRegion> regions, uint64_t file_bytes) {
+  for (size_t i = 0; i < regions.size(); ++i) {
+    const TypedRegion& r = regions[i];
+    if (r.bytes() < kMinTypedRegionBytes || r.offset > file_bytes ||
+        r.bytes() > file_bytes - r.offset ||
+        (i > 0 && regions[i - 1].offset + regions[i - 1].bytes() > r.offset)) {
+      return Corrupt("array regions overlap, run past the end of the file or are too small");
     }
   }
-  return found;
+  return Status::Ok();
 }
 
 TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size) {
@@ -165,25 +164,18 @@ TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size) 
     return {.file = file, .offset = region.offset, .unit_bytes = region.stored_bytes, .run_units = 1, .runs = 1};
   }
   const std::vector<uint64_t>& shape = region.layout.shape;
-  const size_t level = UnitLevel(region.layout, chunk_size);
-  TypedSpan span;
-  span.file = file;
-  span.offset = region.offset;
-  span.unit_bytes = array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
-  span.run_units = shape[level - 1];
-  span.runs = Product(std::span(shape).first(level - 1));
-  return span;
+  const Units units = UnitsOf(region.layout, chunk_size);
+  return {.file = file, .offset = region.offset, .unit_bytes = units.bytes,
+          .run_units = shape[units.level - 1], .runs = Product(std::span(shape).first(units.level - 1))};
 }
 
 array::ArrayLayout ChunkLayout(const TypedRegion& region, uint64_t chunk_size, uint64_t raw_size) {
   if (region.deflated()) return region.layout;
   const std::vector<uint64_t>& shape = region.layout.shape;
-  const size_t level = UnitLevel(region.layout, chunk_size);
-  const uint64_t unit_bytes =
-      array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
+  const Units units = UnitsOf(region.layout, chunk_size);
   array::ArrayLayout layout = region.layout;
-  layout.shape.assign(1, raw_size / unit_bytes);
-  layout.shape.insert(layout.shape.end(), shape.begin() + static_cast<ptrdiff_t>(level), shape.end());
+  layout.shape.assign(1, raw_size / units.bytes);
+  layout.shape.insert(layout.shape.end(), shape.begin() + static_cast<ptrdiff_t>(units.level), shape.end());
   return layout;
 }
 
@@ -195,9 +187,7 @@ void ChunkBox(const TypedRegion& region, uint64_t chunk_size, uint64_t first_uni
     *count = shape;
     return;
   }
-  const size_t level = UnitLevel(region.layout, chunk_size);
-  const uint64_t unit_bytes =
-      array::ElementBytes(region.layout.dtype) * Product(std::span(shape).subspan(level));
+  const auto [level, unit_bytes] = UnitsOf(region.layout, chunk_size);
   // Unit u: run u / d[L-1] (over dimensions 0..L-2, C order), index u % d[L-1] along L-1.
   *start = region.start;
   count->assign(shape.size(), 1);

@@ -64,6 +64,12 @@ struct RawArraySpec {
                                                                     uint64_t file_bytes,
                                                                     const RawArraySpec* raw);
 
+// OK when `regions` (of a file of `file_bytes` bytes) are sorted by offset,
+// inside the file, not overlapping and each at least kMinTypedRegionBytes;
+// Corrupt otherwise. LocateArraysInFile's results pass; the parent checks
+// the helper process's answers with it again.
+[[nodiscard]] Status CheckRegions(std::span<const TypedRegion> regions, uint64_t file_bytes);
+
 // Whether the first bytes of a file (up to 8 bytes at offsets 0, 512, 1024,
 // ... as `ReadAt` provides) carry an HDF5 signature: only such files need
 // libhdf5 (and so the helper process).

@@ -1,8 +1,12 @@
-// UniqueFd: sole owner of a POSIX file descriptor, closed on destruction.
+// UniqueFd: sole owner of a POSIX file descriptor, closed on destruction;
+// PreadFull: a whole positioned read.
 #pragma once
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
+#include <span>
 #include <utility>
 
 namespace lmarc {
@@ -32,5 +36,19 @@ class UniqueFd {
  private:
   int fd_ = -1;  // -1: owns nothing
 };
+
+// Reads up to out.size() bytes at `offset` of `fd` (retrying interrupted and
+// short reads); returns how many were read: fewer at end of file or on an
+// error.
+inline size_t PreadFull(int fd, uint64_t offset, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
 
 }  // namespace lmarc
