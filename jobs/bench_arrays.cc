@@ -9,6 +9,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <span>
 
 #include "io/array_scan.h"
@@ -28,11 +29,14 @@ struct ArrayInput {
   std::string values_path;  // little-endian copy of the elements
   std::string hdf5_path;    // the same values as a contiguous HDF5 dataset "a"
   uint64_t hdf5_overhead = 0;  // bytes of that file beyond the values
+  uint64_t values_bytes = 0;   // bytes of the values
 };
 
-// The peer tools found on this machine ("" = missing).
+// The peer tools found on this machine ("" = missing); xz -9e is the
+// bench's own peer method.
 struct PeerTools {
-  std::string fpzip, zfp, h5repack, xz, blosc;
+  std::string fpzip, zfp, h5repack, blosc;
+  std::optional<BenchMethod> xz;
 };
 
 Status ReadRegion(const std::string& file, uint64_t offset, std::vector<uint8_t>* bytes) {
@@ -85,6 +89,7 @@ Status PrepareArray(ArrayInput* array) {
   if (r.layout.byte_order == array::ByteOrder::kBig) {
     for (size_t i = 0; i < bytes.size(); i += element) std::reverse(&bytes[i], &bytes[i] + element);
   }
+  array->values_bytes = bytes.size();
   std::ofstream(array->values_path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   std::vector<hsize_t> dims(r.layout.shape.begin(), r.layout.shape.end());
@@ -176,19 +181,17 @@ std::vector<BenchMethod> PeersFor(const ArrayInput& array, const PeerTools& tool
                      .compress = {{"-f", "SHUF", "-f", "GZIP=9", "{in}", "{out}"}},
                      .decompress = {{"-f", "NONE", "{in}", "{out}"}}});
   }
-  if (!tools.xz.empty()) {
-    peers.push_back({.name = "xz-9e", .tool = "xz", .executable = tools.xz, .compressed_suffix = ".xz",
-                     .compress = {{"-9e", "-T1", "-c", "{in}"}, true},
-                     .decompress = {{"-d", "-T1", "-c", "{in}"}, true}});
-  }
+  if (tools.xz) peers.push_back(*tools.xz);
   return peers;
 }
 
-PeerTools FindTools(const std::string& lmarc_binary) {
+StatusOr<PeerTools> FindTools(const std::string& lmarc_binary, const std::string& probe_dir) {
   const auto find = [](const char* name) { return FindExecutableOnPath(name).value_or(""); };
-  PeerTools tools{find("fpzip"), find("zfp"), find("h5repack"), find("xz"), ""};
+  PeerTools tools{find("fpzip"), find("zfp"), find("h5repack"), "", std::nullopt};
   const std::string blosc = (fs::path(lmarc_binary).parent_path() / "lmarc-blosc").string();
   if (IsExecutableFile(blosc)) tools.blosc = blosc;
+  ASSIGN_OR_RETURN(MethodSelection xz, SelectMethods({"xz-9e"}, lmarc_binary, probe_dir));
+  if (!xz.methods.empty()) tools.xz = xz.methods.front();
   return tools;
 }
 
@@ -226,7 +229,7 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   if (regions.empty()) return Status::Ok();
   const std::string dir = work_dir + "/arrays";
   fs::create_directories(dir);
-  const PeerTools tools = FindTools(options.lmarc_binary);
+  ASSIGN_OR_RETURN(const PeerTools tools, FindTools(options.lmarc_binary, dir));
 
   std::map<std::string, PeerSum> sums;  // by peer name
   uint64_t best_total = 0, array_raw = 0;
@@ -238,9 +241,7 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   for (size_t i = 0; i < regions.size(); ++i) {
     ArrayInput array{files[regions[i].entry], regions[i], dir + "/values.bin", dir + "/values.h5", 0};
     RETURN_IF_ERROR(PrepareArray(&array));
-    uint64_t raw = 0;  // bytes of the values
-    RETURN_IF_ERROR(array::CountElements(array.region.layout, &raw));
-    raw *= array::ElementBytes(array.region.layout.dtype);
+    const uint64_t raw = array.values_bytes;
     array_raw += raw;
     uint64_t best = UINT64_MAX;
     for (const BenchMethod& peer : PeersFor(array, tools)) {
@@ -272,10 +273,7 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   }
   // Bytes outside the arrays, file by file, through xz -9e.
   uint64_t outside_raw = 0, outside_compressed = 0;
-  if (!tools.xz.empty()) {
-    const BenchMethod xz{.name = "xz-9e", .tool = "xz", .executable = tools.xz, .compressed_suffix = ".xz",
-                         .compress = {{"-9e", "-T1", "-c", "{in}"}, true},
-                         .decompress = {{"-d", "-T1", "-c", "{in}"}, true}};
+  if (tools.xz) {
     for (size_t entry = 0; entry < files.size(); ++entry) {
       std::vector<uint8_t> whole(tree.entries[entry].size), outside;
       RETURN_IF_ERROR(ReadRegion(files[entry], 0, &whole));
@@ -291,7 +289,7 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
       const std::string path = dir + "/outside.bin";
       std::ofstream(path, std::ios::binary)
           .write(reinterpret_cast<const char*>(outside.data()), static_cast<std::streamsize>(outside.size()));
-      ASSIGN_OR_RETURN(const BenchMeasurement m, MeasureMethod(xz, path, outside.size(), options.runs, cpu, dir));
+      ASSIGN_OR_RETURN(const BenchMeasurement m, MeasureMethod(*tools.xz, path, outside.size(), options.runs, cpu, dir));
       outside_raw += outside.size();
       outside_compressed += m.compressed_bytes;
     }
@@ -323,7 +321,7 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   if (tools.zfp.empty()) missing.push_back("zfp");
   if (tools.blosc.empty()) missing.push_back("lmarc-blosc (libblosc)");
   if (tools.h5repack.empty()) missing.push_back("h5repack");
-  if (tools.xz.empty()) missing.push_back("xz");
+  if (!tools.xz) missing.push_back("xz");
   if (!missing.empty()) {
     table_out << "missing array peers:";
     for (const std::string& m : missing) table_out << ' ' << m;
