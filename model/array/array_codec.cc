@@ -1,9 +1,11 @@
 #include "model/array/array_codec.h"
 
+#include <algorithm>
 #include <string>
 
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
+#include "model/array/row_length.h"
 #include "model/array/value_map.h"
 #include "model/array/value_table.h"
 #include "src/arith_coder.h"
@@ -17,7 +19,9 @@ using array::ArrayLayout;
 using array::Geometry;
 using array::PredictorSpec;
 
-enum class Transform : uint8_t { kValues = 0, kValueTable = 1, kColumns = 2 };
+// kRows is a prefix: it gives a 1-D array a row length (row_length.h) and
+// is followed by one of the others, which then sees the 2-D geometry.
+enum class Transform : uint8_t { kValues = 0, kValueTable = 1, kColumns = 2, kRows = 3 };
 
 // kColumns: a 2-D array of 2..kMaxColumns columns (records of mixed fields,
 // e.g. LAMMPS dumps) coded column by column, each with its own predictor
@@ -42,6 +46,12 @@ constexpr U kAllOnes = static_cast<U>(~U{0});
 // Elements on which the encoder estimates each predictor's cost: 16 Ki at
 // level 1, doubling per level (whole arrays of up to 4 Mi elements at 9).
 uint64_t SampleElements(int level) { return uint64_t{1} << (13 + level); }
+
+// Elements on which the encoder compares row lengths: a quarter of the
+// predictor's sample, at least level 1's.
+uint64_t RowSearchElements(int level) {
+  return std::max(SampleElements(1), SampleElements(level) / 4);
+}
 
 // Levels >= 2 mix four length models; level 1 uses one (about twice as fast).
 bool MixedModel(int level) { return level >= 2; }
@@ -158,9 +168,19 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<
 template <typename U>
 Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
                    std::vector<uint8_t>* body) {
-  const Geometry geometry(layout.shape);
+  Geometry geometry(layout.shape);
   std::vector<U> values(geometry.size());
   array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
+  if (geometry.rank() == 1) {
+    const uint64_t elements = geometry.size();
+    const uint64_t row_length =
+        array::ChooseRowLength(values.data(), elements, RowSearchElements(level));
+    if (row_length > 0) {
+      body->push_back(static_cast<uint8_t>(Transform::kRows));
+      array::AppendVarint(row_length, body);
+      geometry = Geometry({elements / row_length, row_length});
+    }
+  }
   // Records of unlike fields: also coded column by column, each column with
   // its own predictor; the smaller body wins (estimates mislead here: a
   // lattice's columns predict each other).
@@ -191,10 +211,21 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
 template <typename U>
 Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const ArrayLayout& layout,
                    int level, std::span<uint8_t> raw) {
-  const Geometry geometry(layout.shape);
+  Geometry geometry(layout.shape);
   const uint64_t elements = geometry.size();
   uint8_t transform = 0;
   RETURN_IF_ERROR(reader->U8("transform", &transform));
+  if (transform == static_cast<uint8_t>(Transform::kRows)) {
+    uint64_t row_length = 0;
+    RETURN_IF_ERROR(array::ReadVarint(reader, "row length", &row_length));
+    if (geometry.rank() != 1 || !array::RowLengthFits(elements, row_length)) {
+      return Corrupt("array: row length " + std::to_string(row_length) + " does not fit " +
+                     std::to_string(elements) + " elements of rank " +
+                     std::to_string(geometry.rank()));
+    }
+    geometry = Geometry({elements / row_length, row_length});
+    RETURN_IF_ERROR(reader->U8("transform", &transform));
+  }
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
   }

@@ -5,7 +5,8 @@
 // bytes are; the value map (value_map.h) turns elements into order-preserving
 // unsigned integers; optionally the value table (value_table.h) replaces them
 // by their ranks among the distinct values; a predictor (predictor.h), chosen
-// per body by estimating each candidate's cost on a sample, predicts every
+// per body by estimating each candidate's cost on a sample (after an optional
+// row length that views a 1-D array as 2-D, row_length.h), predicts every
 // element from already-coded neighbours; the residual coder
 // (residual_coder.h) codes the residuals bitwise through the binary
 // arithmetic coder. Integer-only and deterministic: the body depends only on
@@ -14,6 +15,8 @@
 // Body format (version 1), little-endian:
 //   u8 format version (1), u8 level (1..9), layout record (array_layout.h),
 //   then, for a non-empty array:
+//   [1-D only: u8 transform 3, varint row length R (row_length.h): the
+//    Geometry becomes [n / R, R] for what follows]
 //   u8 transform: 0 values, 1 value table, 2 columns (2-D, 2..16 columns);
 //   [table only: varint table size (1..elements, <= 2^W), u8 table predictor order (1..3)]
 //   u16 predictor orders (PredictorSpec, predictor.h) [columns: one per column];
