@@ -47,6 +47,15 @@ Status ReadTable(hid_t file, const char* name, hid_t mem_type, uint64_t file_byt
   return Status::Ok();
 }
 
+// Whether /datasets has the `filter` member (§2.5): archives written before
+// it lack it.
+StatusOr<bool> DatasetsHaveFilter(hid_t file) {
+  hsize_t extent = 0;
+  ASSIGN_OR_RETURN(H5Id dataset, OpenDataset(file, "datasets", 1, &extent));
+  H5Id type(H5Dget_type(dataset.get()), H5Tclose);
+  return H5Tget_class(type.get()) == H5T_COMPOUND && H5Tget_member_index(type.get(), "filter") >= 0;
+}
+
 bool HasAttribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
 
 Status ReadUintAttribute(hid_t object, const char* name, hid_t mem_type, void* value) {
@@ -114,7 +123,9 @@ Status ArchiveReader::Load() {
   RETURN_IF_ERROR(ReadTable(root, "names", H5T_NATIVE_UINT8, file_bytes, &files.names));
   RETURN_IF_ERROR(ReadTable(root, "chunks", ChunkRowMemType().get(), file_bytes, &chunks_));
   if (H5Lexists(root, "array_chunks", H5P_DEFAULT) > 0) {  // §2.5: all three or none
-    RETURN_IF_ERROR(ReadTable(root, "datasets", DatasetRowMemType().get(), file_bytes, &arrays_.datasets));
+    ASSIGN_OR_RETURN(arrays_.has_filter, DatasetsHaveFilter(root));
+    RETURN_IF_ERROR(ReadTable(root, "datasets", DatasetRowMemType(arrays_.has_filter).get(), file_bytes,
+                              &arrays_.datasets));
     RETURN_IF_ERROR(ReadTable(root, "dataset_names", H5T_NATIVE_UINT8, file_bytes, &arrays_.names));
     RETURN_IF_ERROR(ReadTable(root, "array_chunks", ArrayChunkRowMemType().get(), file_bytes, &arrays_.chunks));
     if (arrays_.chunks.empty()) return Corrupt("/array_chunks is empty");

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "src/byte_order.h"
+#include "src/chunk_plan.h"
 
 namespace lmarc {
 namespace {
@@ -23,6 +24,11 @@ Status RowError(const char* table, size_t row, const std::string& what) {
   return Corrupt(std::string("/") + table + " row " + std::to_string(row) + ": " + what);
 }
 
+ArrayFilter FilterOf(const TypedRegion& region) {
+  if (!region.deflated()) return ArrayFilter::kNone;
+  return region.shuffle ? ArrayFilter::kShuffleDeflate : ArrayFilter::kDeflate;
+}
+
 }  // namespace
 
 std::string ArrayTables::Name(const DatasetRow& row) const {
@@ -35,8 +41,15 @@ ArrayTables BuildArrayTables(const ChunkSource& source) {
   std::vector<uint64_t> start, count;
   for (uint64_t chunk = 0; chunk < source.plan.size(); ++chunk) {
     const TypedRegion* region = source.Region(chunk);
-    // Deflated tiles' raw bytes are not their elements: not extractable by box.
-    if (region == nullptr || region->deflated()) continue;
+    if (region == nullptr) continue;
+    const PlannedChunk& planned = source.plan[chunk];
+    ChunkBox(*region, source.chunk_size, planned.first_unit, planned.raw_size, &start, &count);
+    const uint8_t filter = static_cast<uint8_t>(FilterOf(*region));
+    // A deflated chunk is one whole tile, its inflated bytes bounded like a
+    // chunk's (the region's layout is validated: no overflow).
+    uint64_t box_bytes = array::ElementBytes(region->layout.dtype);
+    for (uint64_t extent : count) box_bytes *= extent;
+    if (filter != 0 && box_bytes > kMaxChunkSize) continue;
     const auto key = std::make_pair(region->entry, region->dataset);
     auto [found, inserted] = dataset_rows.emplace(key, tables.datasets.size());
     if (inserted) {
@@ -49,13 +62,13 @@ ArrayTables BuildArrayTables(const ChunkSource& source) {
       row.byte_order = static_cast<uint8_t>(region->layout.byte_order);
       row.rank = static_cast<uint8_t>(region->dataset_shape.size());
       for (size_t d = 0; d < region->dataset_shape.size(); ++d) row.shape[d] = region->dataset_shape[d];
+      row.filter = filter;
       tables.datasets.push_back(row);
     }
+    if (tables.datasets[found->second].filter != filter) continue;  // one filter per row
     ArrayChunkRow row;
     row.chunk = chunk;
     row.dataset = found->second;
-    const PlannedChunk& planned = source.plan[chunk];
-    ChunkBox(*region, source.chunk_size, planned.first_unit, planned.raw_size, &start, &count);
     for (size_t d = 0; d < start.size(); ++d) {
       row.start[d] = start[d];
       row.count[d] = count[d];
@@ -63,6 +76,12 @@ ArrayTables BuildArrayTables(const ChunkSource& source) {
     tables.chunks.push_back(row);
   }
   return tables;
+}
+
+uint64_t BoxBytes(const DatasetRow& dataset, const ArrayChunkRow& box) {
+  uint64_t bytes = array::ElementBytes(static_cast<array::DType>(dataset.dtype));
+  for (size_t d = 0; d < dataset.rank; ++d) bytes *= box.count[d];
+  return bytes;
 }
 
 Status ValidateArrayTables(const ArrayTables& tables, const std::vector<FileEntry>& entries,
@@ -75,8 +94,8 @@ Status ValidateArrayTables(const ArrayTables& tables, const std::vector<FileEntr
     if (row.name_offset > tables.names.size() || row.name_size > tables.names.size() - row.name_offset) {
       return RowError("datasets", i, "name lies outside /dataset_names");
     }
-    if (row.dtype >= array::kDTypeCount || row.byte_order > 1) {
-      return RowError("datasets", i, "unknown element type or byte order");
+    if (row.dtype >= array::kDTypeCount || row.byte_order > 1 || row.filter >= kArrayFilterCount) {
+      return RowError("datasets", i, "unknown element type, byte order or filter");
     }
     if (row.rank < 1 || row.rank > array::kMaxRank) return RowError("datasets", i, "rank outside 1..8");
     for (size_t d = 0; d < array::kMaxRank; ++d) {
@@ -92,10 +111,12 @@ Status ValidateArrayTables(const ArrayTables& tables, const std::vector<FileEntr
     }
     if (row.dataset >= tables.datasets.size()) return RowError("array_chunks", i, "unknown dataset");
     const DatasetRow& dataset = tables.datasets[row.dataset];
-    // Element count of the box, without overflow: the chunk's raw size bounds it.
+    // Element count of the box, without overflow: the chunk's raw size bounds
+    // it, or for a filtered (deflated) chunk the largest chunk.
+    const bool filtered = dataset.filter != static_cast<uint8_t>(ArrayFilter::kNone);
     const uint64_t element = array::ElementBytes(static_cast<array::DType>(dataset.dtype));
     uint64_t elements = 1;
-    const uint64_t limit = chunks[row.chunk].raw_size / element;
+    const uint64_t limit = (filtered ? kMaxChunkSize : chunks[row.chunk].raw_size) / element;
     for (size_t d = 0; d < array::kMaxRank; ++d) {
       const bool inside = d < dataset.rank;
       if (inside ? (row.count[d] == 0 || row.start[d] >= dataset.shape[d] || row.count[d] > limit)
@@ -107,7 +128,7 @@ Status ValidateArrayTables(const ArrayTables& tables, const std::vector<FileEntr
         elements *= row.count[d];
       }
     }
-    if (elements * element != chunks[row.chunk].raw_size) {
+    if (!filtered && elements * element != chunks[row.chunk].raw_size) {
       return RowError("array_chunks", i, "box does not match its chunk's raw size");
     }
   }
@@ -123,6 +144,7 @@ void AppendArrayTables(const ArrayTables& tables, std::vector<uint8_t>* out) {
     out->push_back(row.byte_order);
     out->push_back(row.rank);
     for (uint64_t extent : row.shape) AppendLe64(extent, out);
+    if (tables.has_filter) out->push_back(row.filter);
   }
   out->insert(out->end(), tables.names.begin(), tables.names.end());
   for (const ArrayChunkRow& row : tables.chunks) {
@@ -135,7 +157,7 @@ void AppendArrayTables(const ArrayTables& tables, std::vector<uint8_t>* out) {
 
 H5Id DatasetRowFileType() {
   H5Id extents = ExtentsFileType();
-  return CompoundBuilder(8 + 8 + 4 + 3 + 8 * array::kMaxRank)  // the packed fields
+  return CompoundBuilder(8 + 8 + 4 + 3 + 8 * array::kMaxRank + 1)  // the packed fields
       .Next("entry", H5T_STD_U64LE)
       .Next("name_offset", H5T_STD_U64LE)
       .Next("name_size", H5T_STD_U32LE)
@@ -143,20 +165,22 @@ H5Id DatasetRowFileType() {
       .Next("byte_order", H5T_STD_U8LE)
       .Next("rank", H5T_STD_U8LE)
       .Next("shape", extents.get())
+      .Next("filter", H5T_STD_U8LE)
       .Build();
 }
 
-H5Id DatasetRowMemType() {
+H5Id DatasetRowMemType(bool with_filter) {
   H5Id extents = ExtentsMemType();
-  return CompoundBuilder(sizeof(DatasetRow))
-      .Add("entry", offsetof(DatasetRow, entry), H5T_NATIVE_UINT64)
+  CompoundBuilder builder(sizeof(DatasetRow));
+  builder.Add("entry", offsetof(DatasetRow, entry), H5T_NATIVE_UINT64)
       .Add("name_offset", offsetof(DatasetRow, name_offset), H5T_NATIVE_UINT64)
       .Add("name_size", offsetof(DatasetRow, name_size), H5T_NATIVE_UINT32)
       .Add("dtype", offsetof(DatasetRow, dtype), H5T_NATIVE_UINT8)
       .Add("byte_order", offsetof(DatasetRow, byte_order), H5T_NATIVE_UINT8)
       .Add("rank", offsetof(DatasetRow, rank), H5T_NATIVE_UINT8)
-      .Add("shape", offsetof(DatasetRow, shape), extents.get())
-      .Build();
+      .Add("shape", offsetof(DatasetRow, shape), extents.get());
+  if (with_filter) builder.Add("filter", offsetof(DatasetRow, filter), H5T_NATIVE_UINT8);
+  return builder.Build();
 }
 
 H5Id ArrayChunkRowFileType() {

@@ -2,12 +2,14 @@
 
 #include <hdf5.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
 #include "io/h5_handle.h"
+#include "model/array/deflated_array_codec.h"
 
 namespace lmarc {
 namespace {
@@ -126,10 +128,37 @@ StatusOr<std::vector<size_t>> ChunksForSlab(const ArrayTables& tables, uint64_t 
   }
   if (covered != slab.Elements()) {
     return NotFound("--slab: " + std::to_string(slab.Elements() - std::min(covered, slab.Elements())) +
-                    " of its elements are not in typed chunks (filtered, unallocated or small "
-                    "parts of the dataset are stored as bytes; use decompress)");
+                    " of its elements are not in typed chunks (tiles through other filters, "
+                    "unallocated or small parts of the dataset are stored as bytes; use decompress)");
   }
   return rows;
+}
+
+Status UnfilterBox(const DatasetRow& dataset, const ArrayChunkRow& box, std::vector<uint8_t>* bytes) {
+  const auto filter = static_cast<ArrayFilter>(dataset.filter);
+  if (filter == ArrayFilter::kNone) return Status::Ok();
+  const uint64_t expected = BoxBytes(dataset, box);  // <= kMaxChunkSize (validated)
+  std::vector<uint8_t> inflated(expected);
+  uLongf size = static_cast<uLongf>(expected);
+  const int result = uncompress(inflated.data(), &size, bytes->data(), static_cast<uLong>(bytes->size()));
+  // Z_BUF_ERROR: the output buffer filled before the stream ended.
+  if (result == Z_BUF_ERROR) {
+    return Corrupt("deflate stream inflates to more than its box's " + std::to_string(expected) + " bytes");
+  }
+  if (result != Z_OK) {
+    return Corrupt("deflate stream does not inflate (zlib error " + std::to_string(result) + ")");
+  }
+  if (size != expected) {
+    return Corrupt("deflate stream inflates to " + std::to_string(size) + " bytes, not its box's " +
+                   std::to_string(expected));
+  }
+  if (filter == ArrayFilter::kShuffleDeflate) {
+    bytes->resize(inflated.size());
+    array::Unshuffle(inflated, array::ElementBytes(static_cast<array::DType>(dataset.dtype)), *bytes);
+  } else {
+    *bytes = std::move(inflated);
+  }
+  return Status::Ok();
 }
 
 void CopyIntersection(const ArrayChunkRow& box, size_t rank, size_t element,

@@ -37,10 +37,19 @@ StatusOr<uint64_t> FindDataset(const ArrayTables& tables, const std::vector<File
 
 // The /array_chunks rows of `dataset` whose boxes intersect `slab`, in chunk
 // order. NotFound when the boxes do not cover every element of the slab (the
-// rest of the dataset is stored as plain bytes: filtered, unallocated or
-// small parts; `lmarc decompress` restores those).
+// rest of the dataset is stored as plain bytes: tiles through other filters
+// than deflate(+shuffle), unallocated or small parts; `lmarc decompress`
+// restores those).
 StatusOr<std::vector<size_t>> ChunksForSlab(const ArrayTables& tables, uint64_t dataset,
                                             const Slab& slab);
+
+// Turns `box`'s decoded chunk bytes (*bytes, replaced) into its elements:
+// for a filtered dataset (§2.5) the chunk's deflate stream is inflated to
+// exactly BoxBytes (never more is allocated) and, for kShuffleDeflate,
+// un-shuffled; unfiltered chunks are the elements already. Corrupt naming
+// the cause when the stream does not inflate to that size.
+[[nodiscard]] Status UnfilterBox(const DatasetRow& dataset, const ArrayChunkRow& box,
+                                 std::vector<uint8_t>* bytes);
 
 // Copies the elements of `box` (its chunk's decoded bytes, C order of
 // box.count) that lie inside `slab` to their places in `slab_bytes` (C order

@@ -76,7 +76,8 @@ struct RawArraySpec {
 bool HasHdf5Signature(const std::string& path, uint64_t file_bytes);
 
 // The planner's view of a region for chunks of at most `chunk_size` bytes
-// (`file` is the plan's file index). A deflated tile is one unit.
+// (`file` is the plan's file index). A deflated tile is one unit, planned
+// as one chunk even when larger than `chunk_size` (up to kMaxChunkSize).
 TypedSpan SpanOf(const TypedRegion& region, uint64_t file, uint64_t chunk_size);
 
 // The layout of the chunk of `region` that starts at `first_unit` and covers

@@ -191,8 +191,8 @@ bool WantsHdf5(const std::string& path) {
 // Slabs are assembled in rank 0's memory.
 constexpr uint64_t kMaxSlabBytes = uint64_t{16} << 30;
 
-// --dataset/--slab: decodes the typed chunks whose boxes meet the slab and
-// assembles it on rank 0.
+// --dataset/--slab: decodes the typed chunks whose boxes meet the slab
+// (inflating a filtered dataset's tiles) and assembles it on rank 0.
 Status ExtractSlab(const ExtractOptions& options, ArchiveSession& session) {
   const ArchiveReader& reader = session.reader();
   const ArrayTables& tables = reader.arrays();
@@ -219,9 +219,13 @@ Status ExtractSlab(const ExtractOptions& options, ArchiveSession& session) {
     if (!hdf5) RETURN_IF_ERROR(raw_out.Open(options.output, options.overwrite));
     slab_bytes.resize(slab.Elements() * element);
   }
+  // Workers decode (and inflate, for filtered datasets) the boxes; rank 0 places them.
   const TaskFunction decode_box = [&](uint64_t task) -> StatusOr<std::vector<uint8_t>> {
+    const ArrayChunkRow& box = tables.chunks[boxes[task]];
     std::vector<uint8_t> raw;
-    RETURN_IF_ERROR(session.Decode(tables.chunks[boxes[task]].chunk, &raw));
+    RETURN_IF_ERROR(session.Decode(box.chunk, &raw));
+    RETURN_IF_ERROR(UnfilterBox(dataset, box, &raw)
+                        .WithContext(reader.path() + ": chunk " + std::to_string(box.chunk)));
     return raw;
   };
   const ConsumeFunction place_box = [&](uint64_t task, std::vector<uint8_t>&& raw) {

@@ -41,11 +41,14 @@ class BytePlanner {
 };
 
 // Whether `span` is well formed for a file of `file_size` bytes starting at
-// or after `earliest`.
+// or after `earliest`. Its units fit the chunk size, but for a span of one
+// indivisible unit (a deflated tile), which becomes one chunk up to
+// kMaxChunkSize.
 bool UsableSpan(const TypedSpan& span, uint64_t file_size, uint64_t earliest,
                 uint64_t chunk_size) {
   if (span.unit_bytes == 0 || span.run_units == 0 || span.runs == 0) return false;
-  if (span.unit_bytes > chunk_size) return false;
+  const bool single_unit = span.runs == 1 && span.run_units == 1;
+  if (span.unit_bytes > (single_unit ? kMaxChunkSize : chunk_size)) return false;
   if (span.run_units > file_size / span.unit_bytes) return false;
   const uint64_t run_bytes = span.unit_bytes * span.run_units;
   if (span.runs > file_size / run_bytes) return false;

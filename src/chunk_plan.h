@@ -19,7 +19,7 @@ inline constexpr uint64_t kMaxChunkSize = uint64_t{1} << 30;      // bytes, form
 struct TypedSpan {
   uint64_t file = 0;        // index into the file sizes
   uint64_t offset = 0;      // bytes from the file's first byte
-  uint64_t unit_bytes = 0;  // >= 1, <= the chunk size
+  uint64_t unit_bytes = 0;  // >= 1, <= the chunk size (one unit alone: <= kMaxChunkSize)
   uint64_t run_units = 0;   // >= 1
   uint64_t runs = 0;        // >= 1
 
@@ -36,10 +36,13 @@ struct PlannedChunk {
 };
 
 // `file_sizes` are the content sizes of the regular files in stream order.
-// chunk_size must be in [1, kMaxChunkSize]. Chunks tile the stream exactly.
+// chunk_size must be in [1, kMaxChunkSize]. Chunks tile the stream exactly
+// and hold at most chunk_size bytes, but for a span of one unit (runs ==
+// run_units == 1) larger than chunk_size: it is one chunk of its own.
 // `spans` must be sorted by (file, offset) and lie inside their files
-// without overlapping; a span that breaks this (or has a unit larger than
-// chunk_size, or an empty or overflowing size) is planned as plain bytes.
+// without overlapping; a span that breaks this (or has several units larger
+// than chunk_size, a unit larger than kMaxChunkSize, or an empty or
+// overflowing size) is planned as plain bytes.
 std::vector<PlannedChunk> PlanChunks(std::span<const uint64_t> file_sizes,
                                      std::span<const TypedSpan> spans, uint64_t chunk_size);
 

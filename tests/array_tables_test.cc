@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "src/chunk_plan.h"
+
 namespace lmarc {
 namespace {
 
@@ -55,6 +57,19 @@ TEST(ArrayTablesTest, ValidTablesPass) {
   EXPECT_EQ(f.tables.Name(f.tables.datasets[0]), "/v");
 }
 
+// Filtered datasets' chunks hold deflate streams: their boxes (whole tiles,
+// which may reach beyond the extents) need not match the raw size.
+TEST(ArrayTablesTest, FilteredBoxesAreTilesOfAnyStreamSize) {
+  for (const ArrayFilter filter : {ArrayFilter::kDeflate, ArrayFilter::kShuffleDeflate}) {
+    Fixture f = Valid();
+    f.tables.datasets[0].filter = static_cast<uint8_t>(filter);
+    f.tables.chunks[0].count[0] = 3;  // 120 bytes inflated, 80 stored
+    f.tables.chunks[1].count[1] = 16;  // beyond the extent 10
+    EXPECT_TRUE(ValidateArrayTables(f.tables, f.entries, f.chunks).ok());
+    EXPECT_EQ(BoxBytes(f.tables.datasets[0], f.tables.chunks[0]), 120u);
+  }
+}
+
 TEST(ArrayTablesTest, EveryBentFieldIsCorrupt) {
   const std::vector<std::pair<std::string, std::function<void(Fixture&)>>> edits = {
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].entry = 0; }},  // a directory
@@ -63,6 +78,8 @@ TEST(ArrayTablesTest, EveryBentFieldIsCorrupt) {
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].name_size = 1u << 31; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].dtype = 10; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].byte_order = 2; }},
+      {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].filter = 3; }},
+      {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].filter = 255; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].rank = 0; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].rank = 9; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].shape[1] = 0; }},
@@ -77,6 +94,11 @@ TEST(ArrayTablesTest, EveryBentFieldIsCorrupt) {
       {"array_chunks row 0", [](Fixture& f) {
          f.tables.chunks[0].count[0] = uint64_t{1} << 62;  // overflowing element count
          f.tables.chunks[0].count[1] = 8;
+       }},
+      // A filtered (deflated) box is bounded by the largest chunk, not its raw size.
+      {"array_chunks row 0", [](Fixture& f) {
+         f.tables.datasets[0].filter = static_cast<uint8_t>(ArrayFilter::kDeflate);
+         f.tables.chunks[0].count[0] = (kMaxChunkSize / 40) + 1;  // 4-byte elements, 10 per row
        }},
   };
   for (const auto& [where, edit] : edits) {

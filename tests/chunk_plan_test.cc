@@ -82,11 +82,35 @@ TEST(PlanChunks, TypedSpanChunksHoldWholeUnitsWithinRuns) {
   EXPECT_EQ(chunks[7].last_file, 2u);
 }
 
+// One indivisible unit (a deflated tile) larger than the chunk size is one
+// chunk of its own; the bytes around it are planned as usual.
+TEST(PlanChunks, SingleUnitLargerThanTheChunkSizeIsOneChunk) {
+  const std::vector<uint64_t> sizes = {1000};
+  const std::vector<TypedSpan> spans = {{.file = 0, .offset = 100, .unit_bytes = 700,
+                                         .run_units = 1, .runs = 1}};
+  const auto chunks = PlanChunks(sizes, spans, 250);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].raw_size, 100u);
+  EXPECT_EQ(chunks[1].stream_offset, 100u);
+  EXPECT_EQ(chunks[1].raw_size, 700u);
+  EXPECT_EQ(chunks[1].typed_span, 0);
+  EXPECT_EQ(chunks[2].stream_offset, 800u);
+  EXPECT_EQ(chunks[2].raw_size, 200u);
+  EXPECT_EQ(chunks[2].typed_span, -1);
+  // Beyond the format's largest chunk it stays bytes.
+  const std::vector<uint64_t> huge = {kMaxChunkSize + 1};
+  const TypedSpan too_large = {.file = 0, .offset = 0, .unit_bytes = kMaxChunkSize + 1,
+                               .run_units = 1, .runs = 1};
+  for (const PlannedChunk& c : PlanChunks(huge, std::span(&too_large, 1), kDefaultChunkSize)) {
+    EXPECT_EQ(c.typed_span, -1);
+  }
+}
+
 TEST(PlanChunks, MalformedSpansArePlannedAsBytes) {
   const std::vector<uint64_t> sizes = {1000};
   const std::vector<TypedSpan> bad = {
       {.file = 0, .offset = 900, .unit_bytes = 100, .run_units = 2, .runs = 1},  // past the end
-      {.file = 0, .offset = 0, .unit_bytes = 300, .run_units = 1, .runs = 1},    // unit > chunk
+      {.file = 0, .offset = 0, .unit_bytes = 300, .run_units = 2, .runs = 1},    // units > chunk
       {.file = 0, .offset = 0, .unit_bytes = 0, .run_units = 1, .runs = 1},
       {.file = 0, .offset = 0, .unit_bytes = 1, .run_units = uint64_t{1} << 63, .runs = 4},
       {.file = 7, .offset = 0, .unit_bytes = 1, .run_units = 1, .runs = 1}};

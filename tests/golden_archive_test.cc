@@ -155,6 +155,11 @@ TEST(GoldenArrayArchiveTest, DecodesAndExtractsSlabs) {
   size_t array_chunks = 0;
   for (const ChunkRow& row : ChunkRowsOf(golden)) array_chunks += row.codec == 4;
   EXPECT_EQ(array_chunks, 4u);
+  // Written before /datasets had `filter`: read as 0, outside the checksum.
+  auto reader = ArchiveReader::Open(golden, &BuiltinCodecs());
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_FALSE((*reader)->arrays().has_filter);
+  EXPECT_EQ((*reader)->arrays().datasets.at(0).filter, 0);
   ExtractOptions options;
   options.archive = golden;
   options.dataset = "golden-array/field.f32";
