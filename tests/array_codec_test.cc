@@ -87,6 +87,11 @@ size_t ExpectRoundTrip(const std::vector<uint8_t>& raw, const ArrayLayout& layou
   return body.size();
 }
 
+// The transform byte at `at`, after the optional refined prefix (4).
+uint8_t TransformAfterRefined(const std::vector<uint8_t>& body, size_t at) {
+  return body[body[at] == 4 ? at + 1 : at];
+}
+
 TEST(ArrayCodecTest, Identity) {
   const ArrayCodec codec;
   EXPECT_EQ(codec.id(), CodecId::kArray);
@@ -402,7 +407,7 @@ TEST(ArrayCodecTest, ColumnRecordsUseTheColumnTransform) {
     std::vector<uint8_t> header;
     array::AppendLayoutRecord(layout, &header);
     ASSERT_GT(body.size(), 2 + header.size());
-    EXPECT_EQ(body[2 + header.size()], 2) << "transform: columns";
+    EXPECT_EQ(TransformAfterRefined(body, 2 + header.size()), 2) << "transform: columns";
     ExpectRoundTrip(raw, layout);
     ExpectRoundTrip(raw, layout, 1);
     // A column transform claimed for a 1-D shape is corrupt.
@@ -434,7 +439,7 @@ TEST(ArrayCodecTest, InterleavedSequencesGetARowLength) {
   ASSERT_GT(body.size(), transform_at + 3);
   EXPECT_EQ(body[transform_at], 3) << "transform: rows";
   EXPECT_EQ(body[transform_at + 1], 2) << "row length";
-  EXPECT_LE(body[transform_at + 2], 2) << "then values, table or columns";
+  EXPECT_LE(TransformAfterRefined(body, transform_at + 2), 2) << "then values, table or columns";
   for (int level = 1; level <= 9; level += 4) ExpectRoundTrip(raw, layout, level);
   ExpectRoundTrip(ToBytes(values, ByteOrder::kBig), {DType::kF64, ByteOrder::kBig, layout.shape});
   // Without the row length (a prime element count) the same data costs more.
@@ -480,6 +485,55 @@ TEST(ArrayCodecTest, RowLengthHeaderValidation) {
   std::vector<uint8_t> two_d = EncodeOrDie(raw, {DType::kF64, ByteOrder::kLittle, {600, 2}}, kDefaultLevel);
   two_d[2 + 4 + 2 + 1] = 3;  // rank-2 layout record: one more extent byte
   EXPECT_EQ(DecodeCode(two_d, raw.size()), StatusCode::kCorrupt);
+}
+
+// A random walk whose steps are smoothed noise (s_i = n_i + 0.9 n_(i-1)),
+// int16: the residuals of the previous-value predictor are correlated, so
+// the neural stage (transform 4 prefix) pays at levels >= 2.
+std::vector<int16_t> SmoothedWalk(size_t n) {
+  TestRng rng(5);
+  std::vector<int16_t> samples(n);
+  int64_t value = 0, previous_noise = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t noise = static_cast<int64_t>(rng.Next() % 401) - 200;
+    value += noise + 9 * previous_noise / 10;
+    previous_noise = noise;
+    samples[i] = static_cast<int16_t>(value);
+  }
+  return samples;
+}
+
+TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
+  const std::vector<int16_t> samples = SmoothedWalk(16000);
+  const std::vector<uint8_t> raw = ToBytes(samples, ByteOrder::kLittle);
+  const ArrayLayout layout{DType::kI16, ByteOrder::kLittle, {samples.size()}};
+  const size_t transform_at = 2 + 4 + 2;  // version, level, layout record of rank 1 (2-byte varint)
+  const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
+  EXPECT_EQ(body[transform_at], 4) << "transform: refined";
+  EXPECT_EQ(body[transform_at + 1], 0) << "then values";
+  const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
+  EXPECT_EQ(fast[transform_at], 0) << "level 1 never refines";
+  EXPECT_LT(body.size(), fast.size());
+  for (int level = 1; level <= 9; level += 2) ExpectRoundTrip(raw, layout, level);
+  ExpectRoundTrip(ToBytes(samples, ByteOrder::kBig), {DType::kI16, ByteOrder::kBig, layout.shape});
+  // The same signal as two columns (stereo-like records): the refined
+  // prefix then applies column by column.
+  ExpectRoundTrip(raw, {DType::kI16, ByteOrder::kLittle, {samples.size() / 2, 2}});
+}
+
+TEST(ArrayCodecTest, RefinedHeaderValidation) {
+  const std::vector<int16_t> samples = SmoothedWalk(4000);
+  const std::vector<uint8_t> raw = ToBytes(samples, ByteOrder::kLittle);
+  const std::vector<uint8_t> body =
+      EncodeOrDie(raw, {DType::kI16, ByteOrder::kLittle, {samples.size()}}, kDefaultLevel);
+  const size_t transform_at = 2 + 4 + 2;
+  ASSERT_EQ(body[transform_at], 4);
+  // Refined twice, and the row-length prefix after it.
+  for (const uint8_t second : {uint8_t{4}, uint8_t{3}, uint8_t{5}}) {
+    std::vector<uint8_t> bad = body;
+    bad[transform_at + 1] = second;
+    EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{second};
+  }
 }
 
 TEST(ArrayCodecTest, ValueTableHeaderValidation) {

@@ -1,8 +1,10 @@
 #include "model/array/array_codec.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
+#include "model/array/lms_predictor.h"
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
 #include "model/array/row_length.h"
@@ -21,7 +23,15 @@ using array::PredictorSpec;
 
 // kRows is a prefix: it gives a 1-D array a row length (row_length.h) and
 // is followed by one of the others, which then sees the 2-D geometry.
-enum class Transform : uint8_t { kValues = 0, kValueTable = 1, kColumns = 2, kRows = 3 };
+// kRefined is a prefix too (after kRows, if both): the passes over the
+// values or columns (not a value table's own pass) add the neural stage.
+enum class Transform : uint8_t {
+  kValues = 0,
+  kValueTable = 1,
+  kColumns = 2,
+  kRows = 3,
+  kRefined = 4
+};
 
 // kColumns: a 2-D array of 2..kMaxColumns columns (records of mixed fields,
 // e.g. LAMMPS dumps) coded column by column, each with its own predictor
@@ -56,6 +66,9 @@ uint64_t RowSearchElements(int level) {
 // Levels >= 2 mix four length models; level 1 uses one (about twice as fast).
 bool MixedModel(int level) { return level >= 2; }
 
+// Levels >= 2 estimate whether the neural stage pays; level 1 never uses it.
+bool RefinementTried(int level) { return level >= 2; }
+
 // The table is tried only when at most this fraction of the values is distinct.
 constexpr uint64_t kTableMaxDistinctFraction = 2;  // 1/2
 
@@ -67,6 +80,7 @@ struct Plan {
   uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
   PredictorSpec predictor;
   std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
+  bool refined = false;                          // kRefined prefix
 };
 
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
@@ -76,9 +90,16 @@ struct Plan {
 // context looks at the top bits of that range.
 template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
-                                bool mix, U max_value, U* values) {
+                                bool refined, bool mix, U max_value, U* values) {
   array::RowPredictor predictor(geometry, spec);
   array::ResidualCoder<U> coder(geometry, mix, max_value);
+  // The neural stage (lms_predictor.h) learns from the polynomial residuals.
+  std::optional<array::LmsPredictor<U>> neuron;
+  std::vector<U> polynomial_residuals;
+  if (refined) {
+    neuron.emplace(geometry);
+    polynomial_residuals.resize(geometry.size());
+  }
   const uint64_t row_length = geometry.row_length();
   for (uint64_t row = 0; row < geometry.rows(); ++row) {
     predictor.StartRow(row);
@@ -86,10 +107,16 @@ template <typename U, typename Bits>
     const uint64_t base = row * row_length;
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = base + x;
-      const U prediction = predictor.Predict(values, index, x);
+      const U polynomial = predictor.Predict(values, index, x);
+      U prediction = polynomial;
+      if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
       const U residual =
           coder.Code(bits, index, x, prediction, static_cast<U>(values[index] - prediction));
       values[index] = static_cast<U>(prediction + residual);
+      if (neuron) {
+        polynomial_residuals[index] = static_cast<U>(values[index] - polynomial);
+        neuron->Update(residual, polynomial_residuals[index]);
+      }
     }
     // A decoder past the end of its input only produces garbage: stop.
     if (bits.overrun()) return Corrupt("array: body ended before all elements were decoded");
@@ -130,6 +157,7 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
 template <typename U>
 Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<U>* values,
                      int level, std::vector<uint8_t>* body) {
+  if (plan.refined) body->push_back(static_cast<uint8_t>(Transform::kRefined));
   body->push_back(static_cast<uint8_t>(plan.transform));
   if (plan.transform == Transform::kValueTable) {
     array::AppendVarint(plan.table.size(), body);
@@ -147,19 +175,21 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<
     const uint64_t columns = geometry.row_length();
     for (uint64_t c = 0; c < columns; ++c) {
       std::vector<U> column = Column(*values, columns, c);
-      RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c], mix,
+      RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
+                                 plan.refined, mix,
                                  kAllOnes<U>, column.data()));
     }
   } else {
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
       RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
-                                 mix, kAllOnes<U>, table.data()));
+                                 false, mix, kAllOnes<U>, table.data()));
     }
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
                             : kAllOnes<U>;
-    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, mix, max_value, values->data()));
+    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined, mix, max_value,
+                               values->data()));
   }
   encoder.Finish();
   return Status::Ok();
@@ -196,9 +226,23 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
       columns_plan.column_predictors.push_back(array::ChoosePredictor(
           column.data(), column_geometry, SampleElements(level) / columns + 1, &bits));
     }
+    if (RefinementTried(level)) {
+      array::RefinementEstimate estimate;
+      for (uint64_t c = 0; c < columns; ++c) {
+        const std::vector<U> column = Column(values, columns, c);
+        estimate += array::EstimateRefinement(column.data(), column_geometry,
+                                              columns_plan.column_predictors[c],
+                                              SampleElements(level) / columns + 1);
+      }
+      columns_plan.refined = estimate.Pays();
+    }
     RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, &values, level, &by_columns));
   }
   Plan<U> plan = ChoosePlan(&values, geometry, level);
+  plan.refined = RefinementTried(level) &&
+                 array::EstimateRefinement(values.data(), geometry, plan.predictor,
+                                           SampleElements(level))
+                     .Pays();
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, &values, level, body));
   if (!by_columns.empty() && by_columns.size() < body->size() - start) {
@@ -226,6 +270,8 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     geometry = Geometry({elements / row_length, row_length});
     RETURN_IF_ERROR(reader->U8("transform", &transform));
   }
+  const bool refined = transform == static_cast<uint8_t>(Transform::kRefined);
+  if (refined) RETURN_IF_ERROR(reader->U8("transform", &transform));
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
   }
@@ -242,7 +288,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     array::DecodingBits bits(&decoder);
     std::vector<U> values(elements), column(geometry.rows());
     for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], MixedModel(level), kAllOnes<U>,
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined, MixedModel(level), kAllOnes<U>,
                                  column.data()));
       for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
     }
@@ -273,12 +319,12 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, mix, kAllOnes<U>, table.data()));
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, false, mix, kAllOnes<U>, table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : kAllOnes<U>;
-  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, mix, max_value, values.data()));
+  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined, mix, max_value, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
   return Status::Ok();
