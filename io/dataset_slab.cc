@@ -24,24 +24,36 @@ bool ParseIndex(std::string_view text, uint64_t* out) {
 }
 
 // The HDF5 file type of a dataset's stored elements.
-hid_t StoredType(const DatasetRow& dataset) {
-  const bool big = dataset.byte_order == static_cast<uint8_t>(array::ByteOrder::kBig);
-  switch (static_cast<array::DType>(dataset.dtype)) {
-    case array::DType::kF32: return big ? H5T_IEEE_F32BE : H5T_IEEE_F32LE;
-    case array::DType::kF64: return big ? H5T_IEEE_F64BE : H5T_IEEE_F64LE;
-    case array::DType::kI8: return big ? H5T_STD_I8BE : H5T_STD_I8LE;
-    case array::DType::kI16: return big ? H5T_STD_I16BE : H5T_STD_I16LE;
-    case array::DType::kI32: return big ? H5T_STD_I32BE : H5T_STD_I32LE;
-    case array::DType::kI64: return big ? H5T_STD_I64BE : H5T_STD_I64LE;
-    case array::DType::kU8: return big ? H5T_STD_U8BE : H5T_STD_U8LE;
-    case array::DType::kU16: return big ? H5T_STD_U16BE : H5T_STD_U16LE;
-    case array::DType::kU32: return big ? H5T_STD_U32BE : H5T_STD_U32LE;
-    case array::DType::kU64: return big ? H5T_STD_U64BE : H5T_STD_U64LE;
-  }
-  return H5T_STD_U8LE;  // unreachable: the tables were validated
+H5Id StoredType(const DatasetRow& dataset) {
+  return Hdf5ElementType(static_cast<array::DType>(dataset.dtype),
+                         static_cast<array::ByteOrder>(dataset.byte_order));
 }
 
 }  // namespace
+
+H5Id Hdf5ElementType(array::DType dtype, array::ByteOrder order) {
+  const bool big = order == array::ByteOrder::kBig;
+  hid_t base = H5T_STD_U8LE;
+  switch (dtype) {
+    case array::DType::kF32: base = big ? H5T_IEEE_F32BE : H5T_IEEE_F32LE; break;
+    case array::DType::kF64: base = big ? H5T_IEEE_F64BE : H5T_IEEE_F64LE; break;
+    case array::DType::kI8: base = big ? H5T_STD_I8BE : H5T_STD_I8LE; break;
+    case array::DType::kI16: base = big ? H5T_STD_I16BE : H5T_STD_I16LE; break;
+    case array::DType::kI24:  // an I32 cut to 3 bytes of 24 bits below
+    case array::DType::kI32: base = big ? H5T_STD_I32BE : H5T_STD_I32LE; break;
+    case array::DType::kI64: base = big ? H5T_STD_I64BE : H5T_STD_I64LE; break;
+    case array::DType::kU8: base = big ? H5T_STD_U8BE : H5T_STD_U8LE; break;
+    case array::DType::kU16: base = big ? H5T_STD_U16BE : H5T_STD_U16LE; break;
+    case array::DType::kU32: base = big ? H5T_STD_U32BE : H5T_STD_U32LE; break;
+    case array::DType::kU64: base = big ? H5T_STD_U64BE : H5T_STD_U64LE; break;
+  }
+  H5Id type(H5Tcopy(base), H5Tclose);
+  if (dtype == array::DType::kI24 && type.valid()) {
+    H5Tset_precision(type.get(), 24);
+    H5Tset_size(type.get(), 3);
+  }
+  return type;
+}
 
 uint64_t Slab::Elements() const {
   uint64_t elements = 1;
@@ -204,12 +216,13 @@ Status WriteSlabHdf5(const std::string& path, bool overwrite, const std::string&
     if (!file.valid()) return IoError(partial + ": cannot create HDF5 file");
     std::vector<hsize_t> dims(slab.count.begin(), slab.count.end());
     H5Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    H5Id out(H5Dcreate2(file.get(), dataset_name.c_str(), StoredType(dataset), space.get(),
+    const H5Id type = StoredType(dataset);
+    H5Id out(H5Dcreate2(file.get(), dataset_name.c_str(), type.get(), space.get(),
                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose);
     // Memory type = file type: the stored bytes go in unconverted.
     if (!out.valid() ||
-        H5Dwrite(out.get(), StoredType(dataset), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0 ||
+        H5Dwrite(out.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0 ||
         H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {
       std::remove(partial.c_str());
       return IoError(partial + ": cannot write dataset " + dataset_name);

@@ -12,6 +12,8 @@
 
 #include "io/array_tables.h"
 #include "io/file_entry.h"
+#include "io/h5_handle.h"
+#include "model/array/array_layout.h"
 #include "src/status.h"
 
 namespace lmarc {
@@ -57,6 +59,10 @@ StatusOr<std::vector<size_t>> ChunksForSlab(const ArrayTables& tables, uint64_t 
 void CopyIntersection(const ArrayChunkRow& box, size_t rank, size_t element,
                       std::span<const uint8_t> box_bytes, const Slab& slab,
                       std::span<uint8_t> slab_bytes);
+
+// A new HDF5 datatype (caller owns it) for elements of `dtype` stored in
+// `order`: the standard types, and for i24 a 3-byte, 24-bit integer.
+H5Id Hdf5ElementType(array::DType dtype, array::ByteOrder order);
 
 // Writes `bytes` (the slab's elements in the dataset's stored type and byte
 // order) as dataset `name` of a new HDF5 file at `path` (via PATH.partial,

@@ -6,9 +6,11 @@
 #include <algorithm>
 
 #include "io/hdf5_array_locator.h"
+#include "io/image_file.h"
 #include "io/lammps_dump.h"
 #include "io/netcdf3_header.h"
 #include "io/openfoam_field.h"
+#include "io/wave_file.h"
 #include "io/unique_fd.h"
 #include "src/byte_order.h"
 #include "src/byte_reader.h"
@@ -137,6 +139,10 @@ StatusOr<std::vector<TypedRegion>> LocateArraysInFile(const std::string& path,
       AddHdf5Regions(arrays, &found);
     } else if (HasOpenFoamHeader(head)) {
       ASSIGN_OR_RETURN(found, LocateOpenFoamLists(path, file_bytes));
+    } else if (HasWaveMagic(head)) {
+      ASSIGN_OR_RETURN(found, LocateWaveSamples(path, file_bytes));
+    } else if (HasImageMagic(head)) {
+      ASSIGN_OR_RETURN(found, LocateImagePixels(path, file_bytes));
     }
   }
   // Small ones out; sorted; the locators exclude overlaps, checked again here.

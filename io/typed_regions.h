@@ -28,7 +28,7 @@ struct TypedRegion {
   uint64_t entry = 0;          // file-table row of the regular file
   uint64_t offset = 0;         // bytes from the file's first byte
   array::ArrayLayout layout;   // of the region's bytes (C order, outermost first)
-  std::string dataset;         // "/group/var" (HDF5), "var" (NetCDF-3), "" (raw)
+  std::string dataset;         // "/group/var" (HDF5, formats' own), "var" (NetCDF-3), "" (raw)
   std::vector<uint64_t> start; // dataset coordinates of the region's first element
   // Extents of the whole dataset (same rank): the region may be one tile or
   // record slab of it, and a tile may reach beyond it (HDF5 edge tiles).
@@ -56,7 +56,9 @@ struct RawArraySpec {
 // The regions of the file at `path` (`file_bytes` long, entry 0): HDF5
 // datasets that are contiguous or chunked without filters (one region per
 // dataset or tile); NetCDF-3 variables of numeric type (one per variable or
-// record slab); with `raw`, that array. Regions are sorted by offset, lie
+// record slab); LAMMPS binary dumps, OpenFOAM binary lists, WAV samples and
+// uncompressed image pixels (PNM, BMP, TIFF: wave_file.h, image_file.h);
+// with `raw`, that array. Regions are sorted by offset, lie
 // inside the file, do not overlap and are at least kMinTypedRegionBytes.
 // kCorrupt when a container header is malformed (callers store the file as
 // bytes); errors name no path.

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "io/array_scan.h"
+#include "io/dataset_slab.h"
 #include "model/array/deflated_array_codec.h"
 #include "io/h5_handle.h"
 #include "jobs/bench_methods.h"
@@ -47,21 +48,6 @@ Status ReadRegion(const std::string& file, uint64_t offset, std::vector<uint8_t>
   return Status::Ok();
 }
 
-hid_t NativeType(array::DType dtype) {
-  switch (dtype) {
-    case array::DType::kF32: return H5T_IEEE_F32LE;
-    case array::DType::kF64: return H5T_IEEE_F64LE;
-    case array::DType::kI8: return H5T_STD_I8LE;
-    case array::DType::kI16: return H5T_STD_I16LE;
-    case array::DType::kI32: return H5T_STD_I32LE;
-    case array::DType::kI64: return H5T_STD_I64LE;
-    case array::DType::kU8: return H5T_STD_U8LE;
-    case array::DType::kU16: return H5T_STD_U16LE;
-    case array::DType::kU32: return H5T_STD_U32LE;
-    case array::DType::kU64: return H5T_STD_U64LE;
-  }
-  return H5T_STD_U8LE;
-}
 
 // Writes the little-endian values and their HDF5 copy (a deflated tile's
 // values inflated and unshuffled: the peers get the same values as lmarc).
@@ -95,10 +81,11 @@ Status PrepareArray(ArrayInput* array) {
   std::vector<hsize_t> dims(r.layout.shape.begin(), r.layout.shape.end());
   H5Id file(H5Fcreate(array->hdf5_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   H5Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  H5Id dataset(H5Dcreate2(file.get(), "a", NativeType(r.layout.dtype), space.get(), H5P_DEFAULT,
+  const H5Id type = Hdf5ElementType(r.layout.dtype, array::ByteOrder::kLittle);
+  H5Id dataset(H5Dcreate2(file.get(), "a", type.get(), space.get(), H5P_DEFAULT,
                           H5P_DEFAULT, H5P_DEFAULT),
                H5Dclose);
-  if (!dataset.valid() || H5Dwrite(dataset.get(), NativeType(r.layout.dtype), H5S_ALL, H5S_ALL,
+  if (!dataset.valid() || H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL,
                                    H5P_DEFAULT, bytes.data()) < 0) {
     return IoError(array->hdf5_path + ": cannot write the HDF5 copy");
   }

@@ -21,8 +21,9 @@ using array::ArrayLayout;
 using array::ByteOrder;
 using array::DType;
 
-constexpr DType kAllDTypes[] = {DType::kF32, DType::kF64, DType::kI8,  DType::kI16, DType::kI32,
-                                DType::kI64, DType::kU8,  DType::kU16, DType::kU32, DType::kU64};
+constexpr DType kAllDTypes[] = {DType::kF32, DType::kF64, DType::kI8,  DType::kI16,
+                                DType::kI24, DType::kI32, DType::kI64, DType::kU8,
+                                DType::kU16, DType::kU32, DType::kU64};
 
 uint64_t Elements(const std::vector<uint64_t>& shape) {
   uint64_t n = 1;
@@ -145,6 +146,25 @@ TEST(ArrayCodecTest, SmoothFieldsOfEveryDTypeRoundTripAndCompress) {
   }
 }
 
+TEST(ArrayCodecTest, SmoothInt24SamplesRoundTripAndCompress) {
+  // 24-bit PCM-like samples (3 bytes each, both byte orders), with and
+  // without 4 zero low bits (20-bit samples in 24-bit containers).
+  const std::vector<int32_t> smooth = SmoothField<int32_t>({6000, 2}, 8e6);
+  for (const int low_zero_bits : {0, 4}) {
+    for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
+      std::vector<uint8_t> raw;
+      for (const int32_t v : smooth) {
+        const uint32_t bits = static_cast<uint32_t>(v - 4000000) >> low_zero_bits << low_zero_bits;
+        const uint8_t b[3] = {static_cast<uint8_t>(bits), static_cast<uint8_t>(bits >> 8),
+                              static_cast<uint8_t>(bits >> 16)};
+        if (order == ByteOrder::kLittle) raw.insert(raw.end(), b, b + 3);
+        else raw.insert(raw.end(), {b[2], b[1], b[0]});
+      }
+      EXPECT_LT(ExpectRoundTrip(raw, {DType::kI24, order, {6000, 2}}), raw.size() / 3);
+    }
+  }
+}
+
 TEST(ArrayCodecTest, OneToFourDimensionalFieldsUseTheirGeometry) {
   // The same smooth values compress better when the codec knows the shape
   // than as a plain sequence: 65521 of them (a prime count: no row length
@@ -198,8 +218,9 @@ TEST(ArrayCodecTest, SpecialFloatValuesRoundTripBitExactly) {
 TEST(ArrayCodecTest, RandomBitPatternsBarelyExpand) {
   TestRng rng(3);
   for (const DType dtype : kAllDTypes) {
-    const std::vector<uint8_t> raw = rng.Bytes(size_t{1} << 17);
-    const std::vector<uint64_t> shape = {64, (size_t{1} << 17) / 64 / array::ElementBytes(dtype)};
+    const uint64_t columns = (size_t{1} << 17) / 64 / array::ElementBytes(dtype);
+    const std::vector<uint8_t> raw = rng.Bytes(64 * columns * array::ElementBytes(dtype));
+    const std::vector<uint64_t> shape = {64, columns};
     const size_t body = ExpectRoundTrip(raw, {dtype, ByteOrder::kLittle, shape});
     EXPECT_LT(body, raw.size() + raw.size() / 50) << array::DTypeName(dtype);
   }

@@ -33,6 +33,7 @@ TEST(ArrayLayoutTest, ElementTypes) {
       {DType::kI32, "i32", 4, false, true}, {DType::kI64, "i64", 8, false, true},
       {DType::kU8, "u8", 1, false, false},  {DType::kU16, "u16", 2, false, false},
       {DType::kU32, "u32", 4, false, false}, {DType::kU64, "u64", 8, false, false},
+      {DType::kI24, "i24", 3, false, true},
   };
   for (const auto& e : kExpected) {
     EXPECT_EQ(DTypeName(e.dtype), e.name);
@@ -107,7 +108,7 @@ TEST(ArrayLayoutTest, TruncatedRecordsAreCorrupt) {
 TEST(ArrayLayoutTest, HostileRecordsAreRejected) {
   ArrayLayout read;
   EXPECT_EQ(ReadRecord({2, 0, 0, 1, 5}, &read).code(), StatusCode::kUnsupported);  // version
-  EXPECT_EQ(ReadRecord({1, 10, 0, 1, 5}, &read).code(), StatusCode::kCorrupt);     // dtype
+  EXPECT_EQ(ReadRecord({1, kDTypeCount, 0, 1, 5}, &read).code(), StatusCode::kCorrupt);  // dtype
   EXPECT_EQ(ReadRecord({1, 0, 2, 1, 5}, &read).code(), StatusCode::kCorrupt);      // order
   EXPECT_EQ(ReadRecord({1, 0, 0, 0}, &read).code(), StatusCode::kCorrupt);         // rank 0
   EXPECT_EQ(ReadRecord({1, 0, 0, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1}, &read).code(),

@@ -76,7 +76,7 @@ TEST(ArrayTablesTest, EveryBentFieldIsCorrupt) {
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].entry = 9; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].name_offset = 1; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].name_size = 1u << 31; }},
-      {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].dtype = 10; }},
+      {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].dtype = array::kDTypeCount; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].byte_order = 2; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].filter = 3; }},
       {"datasets row 0", [](Fixture& f) { f.tables.datasets[0].filter = 255; }},

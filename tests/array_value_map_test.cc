@@ -89,10 +89,10 @@ TEST(ArrayValueMapTest, BulkMapOrdersLittleAndBigEndianAlike) {
 template <typename U>
 void ExpectRandomBitsRoundTrip(DType dtype) {
   TestRng rng(static_cast<uint64_t>(dtype) + 1);
-  std::vector<uint8_t> raw(4096 * sizeof(U));
+  std::vector<uint8_t> raw(4096 * ElementBytes(dtype));
   for (uint8_t& byte : raw) byte = static_cast<uint8_t>(rng.Next() >> 56);
   for (const ByteOrder order : {ByteOrder::kLittle, ByteOrder::kBig}) {
-    std::vector<U> ordered(raw.size() / sizeof(U));
+    std::vector<U> ordered(raw.size() / ElementBytes(dtype));
     MapToOrdered<U>(raw, dtype, order, ordered.data());
     std::vector<uint8_t> back(raw.size());
     MapFromOrdered<U>(ordered.data(), dtype, order, back);
@@ -111,6 +111,26 @@ TEST(ArrayValueMapTest, EveryDTypeRoundTripsRandomBits) {
   ExpectRandomBitsRoundTrip<uint16_t>(DType::kU16);
   ExpectRandomBitsRoundTrip<uint32_t>(DType::kU32);
   ExpectRandomBitsRoundTrip<uint64_t>(DType::kU64);
+  ExpectRandomBitsRoundTrip<uint32_t>(DType::kI24);
+}
+
+TEST(ArrayValueMapTest, Int24IsOffsetBinaryBelowTwoToThe24) {
+  // -2^23, -1, 0, 2^23 - 1 as little- and big-endian 3-byte elements.
+  const std::vector<uint8_t> little = {0x00, 0x00, 0x80, 0xFF, 0xFF, 0xFF,
+                                       0x00, 0x00, 0x00, 0xFF, 0xFF, 0x7F};
+  const std::vector<uint8_t> big = {0x80, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
+                                    0x00, 0x00, 0x00, 0x7F, 0xFF, 0xFF};
+  const std::vector<uint32_t> expected = {0, 0x7FFFFF, 0x800000, 0xFFFFFF};
+  std::vector<uint32_t> ordered(4);
+  MapToOrdered<uint32_t>(little, DType::kI24, ByteOrder::kLittle, ordered.data());
+  EXPECT_EQ(ordered, expected);
+  MapToOrdered<uint32_t>(big, DType::kI24, ByteOrder::kBig, ordered.data());
+  EXPECT_EQ(ordered, expected);
+  // A decoded value above 2^24 (a corrupt body) stays inside its element.
+  ordered[0] = 0xFF000000u | 0x800000;
+  std::vector<uint8_t> back(12);
+  MapFromOrdered<uint32_t>(ordered.data(), DType::kI24, ByteOrder::kLittle, back);
+  EXPECT_EQ(std::vector<uint8_t>(back.begin(), back.begin() + 3), std::vector<uint8_t>({0, 0, 0}));
 }
 
 TEST(ArrayValueMapTest, IntegerOrderIsNumericOrder) {

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "io/dataset_slab.h"
+#include "io/typed_regions.h"
 #include "jobs/decompress_job.h"
 #include "tests/archive_test_util.h"
 
@@ -99,6 +101,22 @@ void WriteDataset(hid_t file, const std::string& name, hid_t file_type, hid_t me
   hsize_t n = 1;
   for (hsize_t d : dims) n *= d;
   WriteValues<T>(file, name, file_type, memory_type, dims, Field<T>(n), chunk, deflate_level, shuffle);
+}
+
+// Writes `bytes` to a file in `tmp` and scans it: LocateArraysInFile either
+// fails cleanly or reports regions inside the file, in order, without
+// overlaps (the check of the scanners' fuzz tests).
+inline void ExpectSaneRegions(const TempDir& tmp, const std::string& bytes) {
+  const std::string path = tmp / "scanned.bin";
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto regions = LocateArraysInFile(path, bytes.size(), nullptr);
+  if (!regions.ok()) return;
+  uint64_t end = 0;
+  for (const TypedRegion& r : *regions) {
+    ASSERT_GE(r.offset, end);
+    ASSERT_LE(r.offset + r.bytes(), bytes.size());
+    end = r.offset + r.bytes();
+  }
 }
 
 // `extract ARCHIVE --dataset --slab` to `output` (.h5: HDF5, else raw); the

@@ -1,8 +1,10 @@
 #include "model/array/array_codec.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "model/array/lms_predictor.h"
 #include "model/array/predictor.h"
@@ -53,6 +55,12 @@ std::vector<U> Column(const std::vector<U>& values, uint64_t columns, uint64_t c
 template <typename U>
 constexpr U kAllOnes = static_cast<U>(~U{0});
 
+// The largest ordered value of `dtype`: 2^W - 1, or 2^24 - 1 for i24.
+template <typename U>
+U ValueLimit(array::DType dtype) {
+  return dtype == array::DType::kI24 ? static_cast<U>((uint32_t{1} << 24) - 1) : kAllOnes<U>;
+}
+
 // Elements on which the encoder estimates each predictor's cost: 16 Ki at
 // level 1, doubling per level (whole arrays of up to 4 Mi elements at 9).
 uint64_t SampleElements(int level) { return uint64_t{1} << (13 + level); }
@@ -86,11 +94,22 @@ struct Plan {
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
 // ordered integers (left unchanged). Decoding: `values` receives them. One
 // loop for both sides keeps them in lockstep. `max_value` bounds the values
-// (2^W - 1, or the table size - 1 for ranks): the residual coder's value
-// context looks at the top bits of that range.
+// (ValueLimit, or the table size - 1 for ranks): the residual coder's value
+// context looks at the top bits of that range. `value_mask` = ValueLimit:
+// with fewer bits than W (i24: 24) values are taken modulo 2^24 and
+// residuals are coded sign-extended from 24 bits, not modulo 2^W.
 template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
-                                bool refined, bool mix, U max_value, U* values) {
+                                bool refined, bool mix, U max_value, U value_mask, U* values) {
+  const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
+  // d modulo 2^value_bits, sign-extended to W bits.
+  const auto wrap = [unused_bits](U d) {
+    using Wide = decltype(U{} + 0u);
+    using Signed = std::make_signed_t<Wide>;
+    constexpr int kShiftSpare = 8 * static_cast<int>(sizeof(Wide) - sizeof(U));
+    const int shift = unused_bits + kShiftSpare;
+    return static_cast<U>(static_cast<Signed>(static_cast<Wide>(static_cast<Wide>(d) << shift)) >> shift);
+  };
   array::RowPredictor predictor(geometry, spec);
   array::ResidualCoder<U> coder(geometry, mix, max_value);
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
@@ -111,10 +130,10 @@ template <typename U, typename Bits>
       U prediction = polynomial;
       if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
       const U residual =
-          coder.Code(bits, index, x, prediction, static_cast<U>(values[index] - prediction));
-      values[index] = static_cast<U>(prediction + residual);
+          coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)));
+      values[index] = static_cast<U>((prediction + residual) & value_mask);
       if (neuron) {
-        polynomial_residuals[index] = static_cast<U>(values[index] - polynomial);
+        polynomial_residuals[index] = wrap(static_cast<U>(values[index] - polynomial));
         neuron->Update(residual, polynomial_residuals[index]);
       }
     }
@@ -155,8 +174,8 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
 // Appends the header fields after the layout record and the coded bits of
 // `values` (ordered integers; ranks for a value table) under `plan`.
 template <typename U>
-Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<U>* values,
-                     int level, std::vector<uint8_t>* body) {
+Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limit,
+                     std::vector<U>* values, int level, std::vector<uint8_t>* body) {
   if (plan.refined) body->push_back(static_cast<uint8_t>(Transform::kRefined));
   body->push_back(static_cast<uint8_t>(plan.transform));
   if (plan.transform == Transform::kValueTable) {
@@ -176,19 +195,18 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, std::vector<
     for (uint64_t c = 0; c < columns; ++c) {
       std::vector<U> column = Column(*values, columns, c);
       RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
-                                 plan.refined, mix,
-                                 kAllOnes<U>, column.data()));
+                                 plan.refined, mix, value_limit, value_limit, column.data()));
     }
   } else {
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
       RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
-                                 false, mix, kAllOnes<U>, table.data()));
+                                 false, mix, value_limit, value_limit, table.data()));
     }
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
-                            : kAllOnes<U>;
-    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined, mix, max_value,
+                            : value_limit;
+    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined, mix, max_value, value_limit,
                                values->data()));
   }
   encoder.Finish();
@@ -199,6 +217,7 @@ template <typename U>
 Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
                    std::vector<uint8_t>* body) {
   Geometry geometry(layout.shape);
+  const U value_limit = ValueLimit<U>(layout.dtype);
   std::vector<U> values(geometry.size());
   array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
   if (geometry.rank() == 1) {
@@ -236,7 +255,7 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
       }
       columns_plan.refined = estimate.Pays();
     }
-    RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, &values, level, &by_columns));
+    RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, value_limit, &values, level, &by_columns));
   }
   Plan<U> plan = ChoosePlan(&values, geometry, level);
   plan.refined = RefinementTried(level) &&
@@ -244,7 +263,7 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
                                            SampleElements(level))
                      .Pays();
   const size_t start = body->size();
-  RETURN_IF_ERROR(EncodePlanned(geometry, plan, &values, level, body));
+  RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));
   if (!by_columns.empty() && by_columns.size() < body->size() - start) {
     body->resize(start);
     body->insert(body->end(), by_columns.begin(), by_columns.end());
@@ -256,6 +275,7 @@ template <typename U>
 Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const ArrayLayout& layout,
                    int level, std::span<uint8_t> raw) {
   Geometry geometry(layout.shape);
+  const U value_limit = ValueLimit<U>(layout.dtype);
   const uint64_t elements = geometry.size();
   uint8_t transform = 0;
   RETURN_IF_ERROR(reader->U8("transform", &transform));
@@ -288,7 +308,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     array::DecodingBits bits(&decoder);
     std::vector<U> values(elements), column(geometry.rows());
     for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined, MixedModel(level), kAllOnes<U>,
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined, MixedModel(level), value_limit, value_limit,
                                  column.data()));
       for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
     }
@@ -300,7 +320,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   if (transform == static_cast<uint8_t>(Transform::kValueTable)) {
     RETURN_IF_ERROR(array::ReadVarint(reader, "value table size", &table_size));
     // At most 2^W distinct W-bit values, and never more than elements.
-    if (table_size < 1 || table_size > elements || table_size - 1 > kAllOnes<U>) {
+    if (table_size < 1 || table_size > elements || table_size - 1 > value_limit) {
       return Corrupt("array: value table size " + std::to_string(table_size) +
                      " is impossible for " + std::to_string(elements) + " elements");
     }
@@ -319,12 +339,13 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, false, mix, kAllOnes<U>, table.data()));
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, false, mix, value_limit, value_limit,
+                               table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
-  const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : kAllOnes<U>;
-  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined, mix, max_value, values.data()));
+  const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
+  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined, mix, max_value, value_limit, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
   return Status::Ok();
@@ -352,6 +373,7 @@ Status ArrayCodec::EncodeArray(std::span<const uint8_t> raw, const ArrayLayout& 
   switch (array::ElementBytes(layout.dtype)) {
     case 1: return EncodeTyped<uint8_t>(raw, layout, level, body);
     case 2: return EncodeTyped<uint16_t>(raw, layout, level, body);
+    case 3:  // i24
     case 4: return EncodeTyped<uint32_t>(raw, layout, level, body);
     default: return EncodeTyped<uint64_t>(raw, layout, level, body);
   }
@@ -381,6 +403,7 @@ Status ArrayCodec::Decode(std::span<const uint8_t> body, std::span<uint8_t> raw)
   switch (array::ElementBytes(layout.dtype)) {
     case 1: return DecodeTyped<uint8_t>(&reader, body, layout, level, raw);
     case 2: return DecodeTyped<uint16_t>(&reader, body, layout, level, raw);
+    case 3:  // i24
     case 4: return DecodeTyped<uint32_t>(&reader, body, layout, level, raw);
     default: return DecodeTyped<uint64_t>(&reader, body, layout, level, raw);
   }

@@ -24,6 +24,7 @@ constexpr std::array<DTypeInfo, kDTypeCount> kDTypes = {{
     {"u16", 2, false, false},
     {"u32", 4, false, false},
     {"u64", 8, false, false},
+    {"i24", 3, false, true},
 }};
 
 const DTypeInfo& Info(DType dtype) { return kDTypes[static_cast<size_t>(dtype)]; }
@@ -46,7 +47,7 @@ Status ParseDType(std::string_view name, DType* out) {
     }
   }
   return InvalidArgument("unknown dtype '" + std::string(name) +
-                         "' (expected f32, f64, i8, i16, i32, i64, u8, u16, u32 or u64)");
+                         "' (expected f32, f64, i8, i16, i24, i32, i64, u8, u16, u32 or u64)");
 }
 
 Status ParseShape(std::string_view text, std::vector<uint64_t>* shape) {

@@ -30,15 +30,18 @@ enum class DType : uint8_t {
   kU16 = 7,
   kU32 = 8,
   kU64 = 9,
+  // 24-bit two's complement in 3 bytes (PCM audio); coded as 32-bit values
+  // below 2^24 (value_map.h).
+  kI24 = 10,
 };
-inline constexpr int kDTypeCount = 10;
+inline constexpr int kDTypeCount = 11;
 
 // Byte order of the elements in the raw bytes. Stored in bodies.
 enum class ByteOrder : uint8_t { kLittle = 0, kBig = 1 };
 
 inline constexpr int kMaxRank = 8;
 
-// Bytes per element: 1, 2, 4 or 8.
+// Bytes per element: 1, 2, 3 (i24), 4 or 8.
 size_t ElementBytes(DType dtype);
 bool IsFloat(DType dtype);
 bool IsSigned(DType dtype);  // true for the signed integer types only

@@ -59,6 +59,31 @@ void FromOrdered(const U* values, size_t count, uint8_t* raw) {
   }
 }
 
+// i24: three bytes, little- or big-endian, as offset binary below 2^24 in a
+// 32-bit value. Decoded values are taken modulo 2^24 (a corrupt body cannot
+// write outside the element; the chunk checksum catches it).
+constexpr uint32_t kI24Sign = uint32_t{1} << 23;
+constexpr uint32_t kI24Mask = (uint32_t{1} << 24) - 1;
+
+void I24ToOrdered(const uint8_t* raw, size_t count, bool big, uint32_t* out) {
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t* b = raw + 3 * i;
+    const uint32_t bits = big ? (uint32_t{b[0]} << 16 | uint32_t{b[1]} << 8 | b[2])
+                              : (uint32_t{b[2]} << 16 | uint32_t{b[1]} << 8 | b[0]);
+    out[i] = bits ^ kI24Sign;
+  }
+}
+
+void I24FromOrdered(const uint32_t* values, size_t count, bool big, uint8_t* raw) {
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t bits = (values[i] & kI24Mask) ^ kI24Sign;
+    uint8_t* b = raw + 3 * i;
+    b[big ? 2 : 0] = static_cast<uint8_t>(bits);
+    b[1] = static_cast<uint8_t>(bits >> 8);
+    b[big ? 0 : 2] = static_cast<uint8_t>(bits >> 16);
+  }
+}
+
 bool NeedsSwap(ByteOrder order) {
   const ByteOrder host = std::endian::native == std::endian::little ? ByteOrder::kLittle
                                                                     : ByteOrder::kBig;
@@ -69,6 +94,11 @@ bool NeedsSwap(ByteOrder order) {
 
 template <typename U>
 void MapToOrdered(std::span<const uint8_t> raw, DType dtype, ByteOrder order, U* out) {
+  if constexpr (sizeof(U) == 4) {
+    if (dtype == DType::kI24) {
+      return I24ToOrdered(raw.data(), raw.size() / 3, order == ByteOrder::kBig, out);
+    }
+  }
   const size_t count = raw.size() / sizeof(U);
   const bool swap = NeedsSwap(order);
   switch (KindOf(dtype)) {
@@ -86,6 +116,11 @@ void MapToOrdered(std::span<const uint8_t> raw, DType dtype, ByteOrder order, U*
 
 template <typename U>
 void MapFromOrdered(const U* values, DType dtype, ByteOrder order, std::span<uint8_t> raw) {
+  if constexpr (sizeof(U) == 4) {
+    if (dtype == DType::kI24) {
+      return I24FromOrdered(values, raw.size() / 3, order == ByteOrder::kBig, raw.data());
+    }
+  }
   const size_t count = raw.size() / sizeof(U);
   const bool swap = NeedsSwap(order);
   switch (KindOf(dtype)) {

@@ -8,6 +8,8 @@
 //    payloads and signs survive, +-Inf and denormals are ordinary values.
 //  * signed integers: offset binary (the sign bit flipped).
 //  * unsigned integers: unchanged.
+//  * i24 (3-byte elements, into 32-bit values): offset binary in 24 bits,
+//    so every value is below 2^24.
 // The map is a bijection on W-bit patterns for every dtype. The byte order of
 // the raw elements is undone on the way in and redone on the way out.
 #pragma once
@@ -40,12 +42,13 @@ constexpr U OrderedFromSignedBits(U bits) {
   return static_cast<U>(bits ^ kTopBit<U>);
 }
 
-// Maps raw.size() / sizeof(U) elements of `dtype` (whose width must be
-// sizeof(U)) stored in `order` into out[0 ..).
+// Maps raw.size() / ElementBytes(dtype) elements of `dtype` stored in
+// `order` into out[0 ..). U is as wide as the element (uint32_t for i24).
 template <typename U>
 void MapToOrdered(std::span<const uint8_t> raw, DType dtype, ByteOrder order, U* out);
 
-// The inverse: writes raw.size() / sizeof(U) elements from values[0 ..).
+// The inverse: writes raw.size() / ElementBytes(dtype) elements from
+// values[0 ..).
 template <typename U>
 void MapFromOrdered(const U* values, DType dtype, ByteOrder order, std::span<uint8_t> raw);
 
