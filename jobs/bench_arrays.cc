@@ -14,6 +14,7 @@
 
 #include "io/array_scan.h"
 #include "io/dataset_slab.h"
+#include "jobs/bench_media.h"
 #include "model/array/deflated_array_codec.h"
 #include "io/h5_handle.h"
 #include "jobs/bench_methods.h"
@@ -217,6 +218,8 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   const std::string dir = work_dir + "/arrays";
   fs::create_directories(dir);
   ASSIGN_OR_RETURN(const PeerTools tools, FindTools(options.lmarc_binary, dir));
+  const MediaTools media_tools = FindMediaTools();
+  bool media_regions = false;
 
   std::map<std::string, PeerSum> sums;  // by peer name
   uint64_t best_total = 0, array_raw = 0;
@@ -231,11 +234,27 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
     const uint64_t raw = array.values_bytes;
     array_raw += raw;
     uint64_t best = UINT64_MAX;
-    for (const BenchMethod& peer : PeersFor(array, tools)) {
+    // Media peers read a WAV or PNM copy of the same values.
+    const std::vector<BenchMethod> media_peers = MediaPeersFor(array.region, media_tools);
+    std::string media_copy;
+    if (!media_peers.empty()) {
+      std::vector<uint8_t> values(array.values_bytes);
+      RETURN_IF_ERROR(ReadRegion(array.values_path, 0, &values));
+      ASSIGN_OR_RETURN(media_copy, WriteMediaCopy(array.region, values, dir));
+      media_regions = true;
+    }
+    std::vector<BenchMethod> peers = PeersFor(array, tools);
+    const size_t first_media_peer = peers.size();
+    if (!media_copy.empty()) peers.insert(peers.end(), media_peers.begin(), media_peers.end());
+    for (size_t p = 0; p < peers.size(); ++p) {
+      const BenchMethod& peer = peers[p];
       const bool hdf5 = peer.tool == "h5repack";
+      const bool media = p >= first_media_peer;
+      const std::string& input = hdf5 ? array.hdf5_path : (media ? media_copy : array.values_path);
+      const SameCheck same =
+          hdf5 ? SameHdf5Values(array.values_path) : (media ? SameMediaContent() : SameCheck{});
       ASSIGN_OR_RETURN(BenchMeasurement m,
-                       MeasureMethod(peer, hdf5 ? array.hdf5_path : array.values_path, raw, options.runs,
-                                     cpu, dir, hdf5 ? SameHdf5Values(array.values_path) : SameCheck{}));
+                       MeasureMethod(peer, input, raw, options.runs, cpu, dir, same));
       if (hdf5) m.compressed_bytes -= std::min(m.compressed_bytes, array.hdf5_overhead);
       best = std::min(best, m.compressed_bytes);
       PeerSum& sum = sums[peer.name];
@@ -309,6 +328,9 @@ Status RunArrayPeers(const std::vector<std::string>& files, const BenchOptions& 
   if (tools.blosc.empty()) missing.push_back("lmarc-blosc (libblosc)");
   if (tools.h5repack.empty()) missing.push_back("h5repack");
   if (!tools.xz) missing.push_back("xz");
+  if (media_regions) {
+    for (const std::string& name : MissingMediaTools(media_tools)) missing.push_back(name);
+  }
   if (!missing.empty()) {
     table_out << "missing array peers:";
     for (const std::string& m : missing) table_out << ' ' << m;

@@ -2,8 +2,10 @@
 // (HDF5/NetCDF/LAMMPS/OpenFOAM arrays, found exactly as `lmarc compress`
 // finds them), every array is also coded by the dedicated numeric
 // compressors — fpzip (floats, lossless), zfp reversible (-R), Blosc
-// shuffle/bitshuffle with zstd, HDF5 gzip-9 + shuffle (h5repack) — and by
-// xz -9e, all run in the same run on the same values (little-endian copies),
+// shuffle/bitshuffle with zstd, HDF5 gzip-9 + shuffle (h5repack), for WAV
+// samples and image pixels also FLAC, WavPack, PNG, WebP and JPEG XL
+// (bench_media.h) — and by xz -9e, all run in the same run on the same
+// values (little-endian copies),
 // pinned to the same core, median of the same number of runs. The peer total
 // is the best peer per array plus xz -9e on each file's bytes outside its
 // arrays; the table compares it with lmarc's whole-file results.

@@ -217,7 +217,7 @@ std::string RestoredPath(const BenchMethod& method, const std::string& input,
   if (method.restores_input_name) {
     return restore_dir + "/" + std::filesystem::path(input).filename().string();
   }
-  return restore_dir + "/restored";
+  return restore_dir + "/restored" + method.restored_suffix;
 }
 
 ProcessSpec CompressSpec(const BenchMethod& method, const std::string& input,
@@ -233,7 +233,10 @@ ProcessSpec DecompressSpec(const BenchMethod& method, const std::string& input,
                            const std::string& stderr_path) {
   const std::string restored = RestoredPath(method, input, restore_dir);
   ProcessSpec spec{
-      .argv = Substitute(method.decompress, method.executable, compressed, restored, restore_dir),
+      .argv = Substitute(method.decompress,
+                         method.decompress_executable.empty() ? method.executable
+                                                              : method.decompress_executable,
+                         compressed, restored, restore_dir),
       .stderr_path = stderr_path};
   if (method.decompress.writes_stdout) spec.stdout_path = restored;
   return spec;

@@ -31,6 +31,12 @@ struct BenchMethod {
   CommandTemplate decompress = {};
   // lmarc restores the input's last path component under {dir}; peers write {out}.
   bool restores_input_name = false;
+  // A peer whose decoder is another program (wvunpack, dwebp, djxl, pngtopnm):
+  // its full path; empty: `executable` decodes too.
+  std::string decompress_executable = {};
+  // Appended to {out} of decompression, for decoders that choose the output
+  // format by the file name (djxl: ".pgm"/".ppm").
+  std::string restored_suffix = {};
 };
 
 struct MethodSelection {

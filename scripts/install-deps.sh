@@ -9,7 +9,8 @@ libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
 libboost-program-options-dev libgtest-dev libzstd-dev libxxhash-dev
 python3 python3-numpy python3-h5py python3-matplotlib
 zlib1g-dev netcdf-bin
-zstd xz-utils bzip3 brotli fpzip-utils zfp libblosc-dev"
+zstd xz-utils bzip3 brotli fpzip-utils zfp libblosc-dev
+flac wavpack webp libjxl-tools optipng netpbm"
 # The Slurm cluster test (tests/slurm_cluster_test.sh) runs only with
 # LMARC_TEST_SLURM=1, and only then are the Slurm daemons installed.
 if [ "${LMARC_TEST_SLURM:-}" = 1 ]; then

@@ -264,6 +264,55 @@ TEST_F(BenchJobTest, ArrayPeersRunOnTypedRegions) {
   EXPECT_GE(csv.size(), 2u);
 }
 
+// A WAV and a PGM: FLAC, WavPack, PNG, WebP and JPEG XL run on the same
+// samples and pixels (their decoded output checked), or are listed missing.
+TEST_F(BenchJobTest, MediaPeersRunOnSamplesAndPixels) {
+  setenv("PATH", "/usr/bin:/bin", 1);
+  std::string wave = "RIFF";
+  const uint32_t data_bytes = 8000 * 4;  // 8000 stereo 16-bit frames
+  const auto le = [](uint32_t v, int n, std::string* out) {
+    for (int i = 0; i < n; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  };
+  le(36 + data_bytes, 4, &wave);
+  wave += "WAVEfmt ";
+  le(16, 4, &wave);
+  le(1, 2, &wave);
+  le(2, 2, &wave);
+  le(44100, 4, &wave);
+  le(44100 * 4, 4, &wave);
+  le(4, 2, &wave);
+  le(16, 2, &wave);
+  wave += "data";
+  le(data_bytes, 4, &wave);
+  for (int f = 0; f < 8000; ++f) {
+    le(static_cast<uint32_t>(static_cast<int16_t>(9000 * std::sin(0.02 * f))), 2, &wave);
+    le(static_cast<uint32_t>(static_cast<int16_t>(7000 * std::sin(0.03 * f))), 2, &wave);
+  }
+  std::ofstream(root_ / "tone.wav", std::ios::binary) << wave;
+  std::string pgm = "P5\n100 80\n255\n";
+  for (int i = 0; i < 8000; ++i) pgm.push_back(static_cast<char>((i % 100) + (i / 100)));
+  std::ofstream(root_ / "ramp.pgm", std::ios::binary) << pgm;
+  BenchOptions options;
+  options.inputs = {(root_ / "tone.wav").string(), (root_ / "ramp.pgm").string()};
+  options.lmarc_binary = LMARC_BINARY;
+  options.runs = 1;
+  options.quiet = true;
+  options.methods = {"lmarc-cm-1"};
+  options.csv_path = (root_ / "bench.csv").string();
+  std::ostringstream table;
+  const Status status = RunBench(options, table);
+  ASSERT_TRUE(status.ok()) << status.message();
+  const std::string text = table.str();
+  EXPECT_NE(text.find("typed arrays: 2 arrays, 40000 bytes"), std::string::npos) << text;
+  for (const auto& [peer, tool] : std::vector<std::pair<std::string, std::string>>{
+           {"flac-8 ", "flac"}, {"wavpack-hhx6 ", "wavpack"}, {"png-optipng-o2 ", "optipng"},
+           {"webp-lossless-z9 ", "cwebp"}, {"jxl-lossless-e7 ", "cjxl"}, {"jxl-lossless-e9 ", "cjxl"}}) {
+    const bool installed = fs::exists("/usr/bin/" + tool);
+    EXPECT_EQ(text.find(peer) != std::string::npos, installed) << peer << "\n" << text;
+    if (!installed) EXPECT_NE(text.find(tool), std::string::npos) << "listed missing: " << tool;
+  }
+}
+
 TEST_F(BenchJobTest, PlotIsWrittenOrSkippedWithWarning) {
   BenchOptions options = StandInOptions(kStandInLmarc);
   options.methods = {"lmarc-cm-1", "lmarc-cm-9"};
