@@ -88,9 +88,9 @@ size_t ExpectRoundTrip(const std::vector<uint8_t>& raw, const ArrayLayout& layou
   return body.size();
 }
 
-// The transform byte at `at`, after the optional refined prefix (4).
+// The transform byte at `at`, after the optional refined prefix (4, taps).
 uint8_t TransformAfterRefined(const std::vector<uint8_t>& body, size_t at) {
-  return body[body[at] == 4 ? at + 1 : at];
+  return body[body[at] == 4 ? at + 2 : at];
 }
 
 TEST(ArrayCodecTest, Identity) {
@@ -531,7 +531,8 @@ TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
   const size_t transform_at = 2 + 4 + 2;  // version, level, layout record of rank 1 (2-byte varint)
   const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
   EXPECT_EQ(body[transform_at], 4) << "transform: refined";
-  EXPECT_EQ(body[transform_at + 1], 0) << "then values";
+  EXPECT_TRUE(body[transform_at + 1] == 8 || body[transform_at + 1] == 32) << "previous taps";
+  EXPECT_EQ(body[transform_at + 2], 0) << "then values";
   const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
   EXPECT_EQ(fast[transform_at], 0) << "level 1 never refines";
   EXPECT_LT(body.size(), fast.size());
@@ -552,8 +553,14 @@ TEST(ArrayCodecTest, RefinedHeaderValidation) {
   // Refined twice, and the row-length prefix after it.
   for (const uint8_t second : {uint8_t{4}, uint8_t{3}, uint8_t{5}}) {
     std::vector<uint8_t> bad = body;
-    bad[transform_at + 1] = second;
+    bad[transform_at + 2] = second;
     EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{second};
+  }
+  // Previous taps outside 1..32 for a 1-D array.
+  for (const uint8_t taps : {uint8_t{0}, uint8_t{33}, uint8_t{255}}) {
+    std::vector<uint8_t> bad = body;
+    bad[transform_at + 1] = taps;
+    EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{taps};
   }
 }
 

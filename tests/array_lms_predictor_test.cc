@@ -21,7 +21,7 @@ namespace {
 template <typename U>
 std::vector<U> Refine(const std::vector<U>& polynomial_residuals) {
   const Geometry geometry({polynomial_residuals.size()});
-  LmsPredictor<U> neuron(geometry);
+  LmsPredictor<U> neuron(geometry, 8);
   std::vector<U> final_residuals(polynomial_residuals.size());
   for (uint64_t i = 0; i < polynomial_residuals.size(); ++i) {
     const U correction = neuron.Predict(polynomial_residuals.data(), i, i);
@@ -59,7 +59,7 @@ uint64_t SumOfMagnitudes(const std::vector<U>& residuals, size_t from) {
 
 TEST(LmsPredictorTest, StartsAsThePolynomialPredictor) {
   const std::vector<uint32_t> residuals = {5, 7, 0xFFFFFFF0u, 3};
-  LmsPredictor<uint32_t> neuron(Geometry({residuals.size()}));
+  LmsPredictor<uint32_t> neuron(Geometry({residuals.size()}), 8);
   EXPECT_EQ(neuron.Predict(residuals.data(), 0, 0), 0u) << "no neighbours, no weights";
   neuron.Update(residuals[0], residuals[0]);
   // One update of 2^-10 on a single input of 5: the correction rounds to 0.
@@ -99,13 +99,13 @@ TEST(LmsPredictorTest, EstimateSaysWhereItPays) {
   const std::vector<uint16_t> resonance = Resonance(20000);
   const Geometry geometry({resonance.size()});
   PredictorSpec previous_value;  // order 1 on dim 0
-  EXPECT_TRUE(EstimateRefinement(resonance.data(), geometry, previous_value, 1 << 16).Pays());
+  EXPECT_TRUE(EstimateRefinement(resonance.data(), geometry, previous_value, 1 << 16, 8).Pays());
   // Independent noise: nothing to learn.
   TestRng rng(3);
   std::vector<uint16_t> noise(20000);
   for (uint16_t& v : noise) v = static_cast<uint16_t>(rng.Next());
   const RefinementEstimate estimate =
-      EstimateRefinement(noise.data(), geometry, previous_value, 1 << 16);
+      EstimateRefinement(noise.data(), geometry, previous_value, 1 << 16, 8);
   EXPECT_FALSE(estimate.Pays()) << estimate.plain_bits << " vs " << estimate.refined_bits;
   EXPECT_GT(estimate.plain_bits, 0u);
 }

@@ -77,6 +77,24 @@ bool MixedModel(int level) { return level >= 2; }
 // Levels >= 2 estimate whether the neural stage pays; level 1 never uses it.
 bool RefinementTried(int level) { return level >= 2; }
 
+// The neural stage's previous taps for passes over `pass_geometry`: of the
+// two tried, the one whose estimate (`estimate(taps)`, summed over the
+// passes) is lower, when it pays; 0 (no stage) otherwise.
+template <typename U, typename Estimate>
+uint8_t ChooseRefinement(int level, const Geometry& pass_geometry, const Estimate& estimate) {
+  if (!RefinementTried(level)) return 0;
+  uint8_t best_taps = 0;
+  array::RefinementEstimate best;
+  for (const int taps : array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry)) {
+    const array::RefinementEstimate e = estimate(taps);
+    if (e.Pays() && (best_taps == 0 || e.refined_bits < best.refined_bits)) {
+      best_taps = static_cast<uint8_t>(taps);
+      best = e;
+    }
+  }
+  return best_taps;
+}
+
 // The table is tried only when at most this fraction of the values is distinct.
 constexpr uint64_t kTableMaxDistinctFraction = 2;  // 1/2
 
@@ -88,7 +106,7 @@ struct Plan {
   uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
   PredictorSpec predictor;
   std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
-  bool refined = false;                          // kRefined prefix
+  uint8_t refined_taps = 0;  // kRefined prefix: the neural stage's previous taps; 0: off
 };
 
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
@@ -100,7 +118,8 @@ struct Plan {
 // residuals are coded sign-extended from 24 bits, not modulo 2^W.
 template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
-                                bool refined, bool mix, U max_value, U value_mask, U* values) {
+                                int refined_taps, bool mix, U max_value, U value_mask,
+                                U* values) {
   const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
   // d modulo 2^value_bits, sign-extended to W bits.
   const auto wrap = [unused_bits](U d) {
@@ -115,8 +134,8 @@ template <typename U, typename Bits>
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
   std::vector<U> polynomial_residuals;
-  if (refined) {
-    neuron.emplace(geometry);
+  if (refined_taps > 0) {
+    neuron.emplace(geometry, refined_taps);
     polynomial_residuals.resize(geometry.size());
   }
   const uint64_t row_length = geometry.row_length();
@@ -176,7 +195,10 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
 template <typename U>
 Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limit,
                      std::vector<U>* values, int level, std::vector<uint8_t>* body) {
-  if (plan.refined) body->push_back(static_cast<uint8_t>(Transform::kRefined));
+  if (plan.refined_taps > 0) {
+    body->push_back(static_cast<uint8_t>(Transform::kRefined));
+    body->push_back(plan.refined_taps);
+  }
   body->push_back(static_cast<uint8_t>(plan.transform));
   if (plan.transform == Transform::kValueTable) {
     array::AppendVarint(plan.table.size(), body);
@@ -195,18 +217,20 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     for (uint64_t c = 0; c < columns; ++c) {
       std::vector<U> column = Column(*values, columns, c);
       RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
-                                 plan.refined, mix, value_limit, value_limit, column.data()));
+                                 plan.refined_taps, mix, value_limit, value_limit,
+                                 column.data()));
     }
   } else {
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
       RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
-                                 false, mix, value_limit, value_limit, table.data()));
+                                 0, mix, value_limit, value_limit, table.data()));
     }
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
                             : value_limit;
-    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined, mix, max_value, value_limit,
+    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined_taps, mix, max_value,
+                               value_limit,
                                values->data()));
   }
   encoder.Finish();
@@ -245,23 +269,23 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
       columns_plan.column_predictors.push_back(array::ChoosePredictor(
           column.data(), column_geometry, SampleElements(level) / columns + 1, &bits));
     }
-    if (RefinementTried(level)) {
+    columns_plan.refined_taps = ChooseRefinement<U>(level, column_geometry, [&](int taps) {
       array::RefinementEstimate estimate;
       for (uint64_t c = 0; c < columns; ++c) {
         const std::vector<U> column = Column(values, columns, c);
         estimate += array::EstimateRefinement(column.data(), column_geometry,
                                               columns_plan.column_predictors[c],
-                                              SampleElements(level) / columns + 1);
+                                              SampleElements(level) / columns + 1, taps);
       }
-      columns_plan.refined = estimate.Pays();
-    }
+      return estimate;
+    });
     RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, value_limit, &values, level, &by_columns));
   }
   Plan<U> plan = ChoosePlan(&values, geometry, level);
-  plan.refined = RefinementTried(level) &&
-                 array::EstimateRefinement(values.data(), geometry, plan.predictor,
-                                           SampleElements(level))
-                     .Pays();
+  plan.refined_taps = ChooseRefinement<U>(level, geometry, [&](int taps) {
+    return array::EstimateRefinement(values.data(), geometry, plan.predictor,
+                                     SampleElements(level), taps);
+  });
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));
   if (!by_columns.empty() && by_columns.size() < body->size() - start) {
@@ -290,10 +314,25 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     geometry = Geometry({elements / row_length, row_length});
     RETURN_IF_ERROR(reader->U8("transform", &transform));
   }
-  const bool refined = transform == static_cast<uint8_t>(Transform::kRefined);
-  if (refined) RETURN_IF_ERROR(reader->U8("transform", &transform));
+  uint8_t refined_taps = 0;
+  const bool transform_was_refined = transform == static_cast<uint8_t>(Transform::kRefined);
+  if (transform_was_refined) {
+    RETURN_IF_ERROR(reader->U8("neural stage taps", &refined_taps));
+    RETURN_IF_ERROR(reader->U8("transform", &transform));
+  }
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
+  }
+  if (transform_was_refined) {
+    // The passes' geometry: a column (1-D) or the whole array.
+    const bool by_columns = transform == static_cast<uint8_t>(Transform::kColumns) &&
+                            ColumnsApply(geometry);
+    const int limit = array::LmsPredictor<U>::MaxPreviousTaps(
+        by_columns ? Geometry({geometry.rows()}) : geometry);
+    if (refined_taps < 1 || refined_taps > limit) {
+      return Corrupt("array: neural stage of " + std::to_string(refined_taps) +
+                     " previous taps (1.." + std::to_string(limit) + ")");
+    }
   }
   if (transform == static_cast<uint8_t>(Transform::kColumns)) {
     if (!ColumnsApply(geometry)) return Corrupt("array: column transform on a shape that has no columns");
@@ -308,7 +347,8 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     array::DecodingBits bits(&decoder);
     std::vector<U> values(elements), column(geometry.rows());
     for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined, MixedModel(level), value_limit, value_limit,
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined_taps, MixedModel(level), value_limit,
+                                 value_limit,
                                  column.data()));
       for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
     }
@@ -339,13 +379,13 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, false, mix, value_limit, value_limit,
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, 0, mix, value_limit, value_limit,
                                table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
-  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined, mix, max_value, value_limit, values.data()));
+  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined_taps, mix, max_value, value_limit, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
   return Status::Ok();

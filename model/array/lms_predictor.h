@@ -2,10 +2,12 @@
 // LMS, that predicts what the polynomial predictor (predictor.h) will miss.
 //
 // Its inputs are the polynomial residuals e (value - polynomial prediction,
-// read as W-bit two's complement) of up to kTaps already-coded neighbours:
-//   rank 1:  e[i-1] .. e[i-8];
-//   rank 2+: left 1..3, above-left, above, above-right, two rows up, and the
-//            plane below (rank 3+) or left 4 (rank 2).
+// read as W-bit two's complement) of already-coded neighbours, with P
+// "previous" taps (P is recorded in the body; the encoder tries two):
+//   rank 1:  e[i-1] .. e[i-P], P in 1..32 (tried: 8 and 32);
+//   rank 2+: left 1..P, above-left, above, above-right, two rows up, and the
+//            plane below (rank 3+) or left P+1 (rank 2); P in 1..27 (tried:
+//            3 and 27 — long rows of sound, short ones of images).
 // A neighbour outside the array (or off either end of the row, for the
 // left and above-left/right taps) is 0. Each input is clipped to
 // +-(4 m + 1), m the running mean of |e| (m -= m >> 4, m += |e| >> 4 after
@@ -22,8 +24,8 @@
 //
 // Sign-sign LMS minimises |r|, not its code length: on the ordered integers
 // of floats and on fields with fill values it usually costs bits (docs/
-// array.md, "Neural stage"), so the encoder uses it only where
-// RefinementPays on a sample.
+// array.md, "Neural stage"), so the encoder uses it only where the
+// estimate on a sample says it pays.
 //
 // Integer arithmetic only, the same on encoder and decoder; one instance
 // per coded pass (CodeValues), elements in coding order.
@@ -44,13 +46,23 @@ namespace lmarc::array {
 template <typename U>
 class LmsPredictor {
  public:
-  static constexpr int kTaps = 8;
+  static constexpr int kMaxTaps = 32;
   static constexpr int kInputBits = 20;
   static constexpr int kWeightShift = 14;           // weights in Q14
   static constexpr int32_t kWeightLimit = 1 << 17;  // |w| <= 8.0
   static constexpr int32_t kStep = 16;              // 2^-10 per update
 
-  explicit LmsPredictor(const Geometry& geometry);
+  // `previous_taps` in 1..MaxPreviousTaps(geometry).
+  LmsPredictor(const Geometry& geometry, int previous_taps);
+
+  // 32 for rank 1, else 27 (five taps go to the rows above and the plane).
+  static int MaxPreviousTaps(const Geometry& geometry) {
+    return geometry.rank() == 1 ? kMaxTaps : kMaxTaps - 5;
+  }
+  // The two values of P the encoder compares.
+  static std::array<int, 2> TriedPreviousTaps(const Geometry& geometry) {
+    return geometry.rank() == 1 ? std::array<int, 2>{8, 32} : std::array<int, 2>{3, 27};
+  }
 
   // Correction for element `index` at coordinate x of its row, from the
   // polynomial residuals of earlier elements (residuals[index - offset]).
@@ -69,38 +81,38 @@ class LmsPredictor {
   };
 
   const uint64_t row_length_;
-  std::array<Tap, kTaps> taps_{};
-  std::array<int32_t, kTaps> weights_{};
-  std::array<int64_t, kTaps> inputs_{};  // of the last prediction, shifted
+  int taps_count_ = 0;
+  std::array<Tap, kMaxTaps> taps_{};
+  std::array<int32_t, kMaxTaps> weights_{};
+  std::array<int64_t, kMaxTaps> inputs_{};  // of the last prediction, shifted
   uint64_t mean_magnitude_ = 0;          // running mean of |e|, in units of e
 };
 
 template <typename U>
-LmsPredictor<U>::LmsPredictor(const Geometry& geometry) : row_length_(geometry.row_length()) {
-  if (geometry.rank() == 1) {
-    for (int t = 0; t < kTaps; ++t) taps_[t] = {static_cast<uint64_t>(t + 1), -(t + 1)};
-    return;
+LmsPredictor<U>::LmsPredictor(const Geometry& geometry, int previous_taps)
+    : row_length_(geometry.row_length()) {
+  int t = 0;
+  for (int k = 1; k <= previous_taps; ++k) taps_[t++] = {static_cast<uint64_t>(k), -k};
+  if (geometry.rank() >= 2) {
+    const uint64_t above = geometry.above_stride();
+    taps_[t++] = {above + 1, -1};
+    taps_[t++] = {above, 0};
+    taps_[t++] = {above - 1, 1};
+    taps_[t++] = {2 * above, 0};
+    taps_[t++] = geometry.rank() >= 3
+                     ? Tap{geometry.stride(geometry.rank() - 3), 0}
+                     : Tap{static_cast<uint64_t>(previous_taps + 1), -(previous_taps + 1)};
   }
-  const uint64_t above = geometry.above_stride();
-  const uint64_t last_tap = geometry.rank() >= 3 ? geometry.stride(geometry.rank() - 3) : 4;
-  const int64_t last_shift = geometry.rank() >= 3 ? 0 : -4;
-  taps_ = {{{1, -1},
-            {2, -2},
-            {3, -3},
-            {above + 1, -1},
-            {above, 0},
-            {above - 1, 1},
-            {2 * above, 0},
-            {last_tap, last_shift}}};
+  taps_count_ = t;
 }
 
 template <typename U>
 U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
   uint64_t largest = 0;
-  std::array<int64_t, kTaps> raw{};
+  std::array<int64_t, kMaxTaps> raw{};
   const uint64_t clip = mean_magnitude_ >= (uint64_t{1} << 60) ? (uint64_t{1} << 62)
                                                                : 4 * mean_magnitude_ + 1;
-  for (int t = 0; t < kTaps; ++t) {
+  for (int t = 0; t < taps_count_; ++t) {
     const Tap& tap = taps_[t];
     const int64_t position = static_cast<int64_t>(x) + tap.row_shift;
     const bool inside = tap.offset <= index && position >= 0 &&
@@ -117,7 +129,7 @@ U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
   const int width = std::bit_width(largest);
   const int shift = width > kInputBits ? width - kInputBits : 0;
   int64_t sum = 0;
-  for (int t = 0; t < kTaps; ++t) {
+  for (int t = 0; t < taps_count_; ++t) {
     inputs_[t] = raw[t] >> shift;
     sum += weights_[t] * inputs_[t];
   }
@@ -132,7 +144,7 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   const Signed error = static_cast<Signed>(final_residual);
   if (error == 0) return;
   const int32_t step = error > 0 ? kStep : -kStep;
-  for (int t = 0; t < kTaps; ++t) {
+  for (int t = 0; t < taps_count_; ++t) {
     int32_t w = weights_[t];
     if (inputs_[t] > 0) w += step;
     if (inputs_[t] < 0) w -= step;
@@ -141,8 +153,9 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
 }
 
 // ResidualCostEstimate bits of `spec`'s residuals without and with the
-// neural stage, on the first rows of `values` (ordered integers): about
-// `sample_elements` of them (whole rows, at least one).
+// neural stage of `previous_taps` taps, on the first rows of `values`
+// (ordered integers): about `sample_elements` of them (whole rows, at least
+// one).
 struct RefinementEstimate {
   uint64_t plain_bits = 0;
   uint64_t refined_bits = 0;
@@ -159,11 +172,12 @@ struct RefinementEstimate {
 
 template <typename U>
 RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
-                                      const PredictorSpec& spec, uint64_t sample_elements) {
+                                      const PredictorSpec& spec, uint64_t sample_elements,
+                                      int previous_taps) {
   const uint64_t row_length = geometry.row_length();
   const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
   RowPredictor predictor(geometry, spec);
-  LmsPredictor<U> neuron(geometry);
+  LmsPredictor<U> neuron(geometry, previous_taps);
   std::vector<U> polynomial_residuals(rows * row_length);
   ResidualCostEstimate<U> plain, refined;
   for (uint64_t row = 0; row < rows; ++row) {
