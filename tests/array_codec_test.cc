@@ -531,7 +531,9 @@ TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
   const size_t transform_at = 2 + 4 + 2;  // version, level, layout record of rank 1 (2-byte varint)
   const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
   EXPECT_EQ(body[transform_at], 4) << "transform: refined";
-  EXPECT_TRUE(body[transform_at + 1] == 8 || body[transform_at + 1] == 32) << "previous taps";
+  EXPECT_TRUE(body[transform_at + 1] == 8 || body[transform_at + 1] == 32 ||
+              body[transform_at + 1] == 128)
+      << "previous taps";
   EXPECT_EQ(body[transform_at + 2], 0) << "then values";
   const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
   EXPECT_EQ(fast[transform_at], 0) << "level 1 never refines";
@@ -556,12 +558,38 @@ TEST(ArrayCodecTest, RefinedHeaderValidation) {
     bad[transform_at + 2] = second;
     EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{second};
   }
-  // Previous taps outside 1..32 for a 1-D array.
-  for (const uint8_t taps : {uint8_t{0}, uint8_t{33}, uint8_t{255}}) {
-    std::vector<uint8_t> bad = body;
-    bad[transform_at + 1] = taps;
-    EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{taps};
+  // No previous taps (1-D: 1..255).
+  std::vector<uint8_t> no_taps = body;
+  no_taps[transform_at + 1] = 0;
+  EXPECT_EQ(DecodeCode(no_taps, raw.size()), StatusCode::kCorrupt);
+  // A 2-D array (rows of 40) takes at most 27.
+  const ArrayLayout rows{DType::kI16, ByteOrder::kLittle, {samples.size() / 40, 40}};
+  std::vector<uint8_t> two_d = EncodeOrDie(raw, rows, kDefaultLevel);
+  const size_t two_d_transform_at = 2 + 4 + 2;  // 100 and 40: one-byte varints
+  if (two_d[two_d_transform_at] == 4) {
+    for (const uint8_t taps : {uint8_t{0}, uint8_t{28}, uint8_t{255}}) {
+      std::vector<uint8_t> bad = two_d;
+      bad[two_d_transform_at + 1] = taps;
+      EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{taps};
+    }
   }
+}
+
+// Stereo-like records: the second column follows the first closely, so the
+// first column's residuals (side inputs of the neural stage) predict it.
+TEST(ArrayCodecTest, SecondChannelLearnsFromTheFirst) {
+  const std::vector<int16_t> left = SmoothedWalk(12000);
+  TestRng rng(9);
+  std::vector<int16_t> stereo;
+  for (const int16_t l : left) {
+    stereo.push_back(l);
+    stereo.push_back(static_cast<int16_t>(l / 2 + static_cast<int>(rng.Next() % 9) - 4));
+  }
+  const std::vector<uint8_t> raw = ToBytes(stereo, ByteOrder::kLittle);
+  const ArrayLayout layout{DType::kI16, ByteOrder::kLittle, {left.size(), 2}};
+  const size_t refined = ExpectRoundTrip(raw, layout);
+  const size_t fast = ExpectRoundTrip(raw, layout, 1);  // no neural stage
+  EXPECT_LT(refined * 100, fast * 93) << refined << " vs " << fast;
 }
 
 TEST(ArrayCodecTest, ValueTableHeaderValidation) {

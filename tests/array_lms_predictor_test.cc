@@ -80,6 +80,31 @@ TEST(LmsPredictorTest, LearnsCorrelatedResiduals) {
   EXPECT_LT(after * 2, before) << "second half: " << after << " vs " << before;
 }
 
+TEST(LmsPredictorTest, SideInputsPredictAFollowingChannel) {
+  // The second channel's residuals are half the first's plus small noise:
+  // with the first as side input the stage removes most of them.
+  TestRng rng(21);
+  std::vector<uint16_t> first(20000), second(20000);
+  for (size_t i = 0; i < first.size(); ++i) {
+    const int v = static_cast<int>(rng.Next() % 2001) - 1000;
+    first[i] = static_cast<uint16_t>(v);
+    second[i] = static_cast<uint16_t>(v / 2 + static_cast<int>(rng.Next() % 5) - 2);
+  }
+  const Geometry geometry({second.size()});
+  const auto refine = [&](const uint16_t* side) {
+    LmsPredictor<uint16_t> neuron(geometry, 8, side);
+    std::vector<uint16_t> out(second.size());
+    for (uint64_t i = 0; i < second.size(); ++i) {
+      out[i] = static_cast<uint16_t>(second[i] - neuron.Predict(second.data(), i, i));
+      neuron.Update(out[i], second[i]);
+    }
+    return out;
+  };
+  const uint64_t alone = SumOfMagnitudes(refine(nullptr), 10000);
+  const uint64_t with_side = SumOfMagnitudes(refine(first.data()), 10000);
+  EXPECT_LT(with_side * 10, alone) << with_side << " vs " << alone;
+}
+
 TEST(LmsPredictorTest, ExtremeSixtyFourBitResidualsStayDefined) {
   // Alternating extremes of int64 (as W = 64 two's complement): inputs are
   // clipped and shifted, weights clamped; the same run twice agrees.

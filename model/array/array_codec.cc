@@ -115,11 +115,14 @@ struct Plan {
 // (ValueLimit, or the table size - 1 for ranks): the residual coder's value
 // context looks at the top bits of that range. `value_mask` = ValueLimit:
 // with fewer bits than W (i24: 24) values are taken modulo 2^24 and
-// residuals are coded sign-extended from 24 bits, not modulo 2^W.
+// residuals are coded sign-extended from 24 bits, not modulo 2^W. With the
+// neural stage, `side_residuals` (or null) are its side inputs, and
+// `kept_residuals` (or null) receives this pass's polynomial residuals.
 template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
                                 int refined_taps, bool mix, U max_value, U value_mask,
-                                U* values) {
+                                U* values, const U* side_residuals = nullptr,
+                                std::vector<U>* kept_residuals = nullptr) {
   const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
   // d modulo 2^value_bits, sign-extended to W bits.
   const auto wrap = [unused_bits](U d) {
@@ -135,7 +138,7 @@ template <typename U, typename Bits>
   std::optional<array::LmsPredictor<U>> neuron;
   std::vector<U> polynomial_residuals;
   if (refined_taps > 0) {
-    neuron.emplace(geometry, refined_taps);
+    neuron.emplace(geometry, refined_taps, side_residuals);
     polynomial_residuals.resize(geometry.size());
   }
   const uint64_t row_length = geometry.row_length();
@@ -160,6 +163,7 @@ template <typename U, typename Bits>
     if (bits.overrun()) return Corrupt("array: body ended before all elements were decoded");
     if (coder.corrupt()) return Corrupt("array: impossible residual in the body");
   }
+  if (kept_residuals != nullptr) *kept_residuals = std::move(polynomial_residuals);
   return Status::Ok();
 }
 
@@ -214,11 +218,15 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
   const bool mix = MixedModel(level);
   if (plan.transform == Transform::kColumns) {
     const uint64_t columns = geometry.row_length();
+    // With the neural stage, the first column's residuals are side inputs
+    // of the others (the other channel of a sound).
+    std::vector<U> first_residuals;
     for (uint64_t c = 0; c < columns; ++c) {
       std::vector<U> column = Column(*values, columns, c);
       RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
-                                 plan.refined_taps, mix, value_limit, value_limit,
-                                 column.data()));
+                                 plan.refined_taps, mix, value_limit, value_limit, column.data(),
+                                 first_residuals.empty() ? nullptr : first_residuals.data(),
+                                 c == 0 ? &first_residuals : nullptr));
     }
   } else {
     if (plan.transform == Transform::kValueTable) {
@@ -271,11 +279,15 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
     }
     columns_plan.refined_taps = ChooseRefinement<U>(level, column_geometry, [&](int taps) {
       array::RefinementEstimate estimate;
+      const std::vector<U> first = Column(values, columns, 0);
+      const std::vector<U> side =
+          array::PolynomialResiduals(first.data(), column_geometry, columns_plan.column_predictors[0]);
       for (uint64_t c = 0; c < columns; ++c) {
         const std::vector<U> column = Column(values, columns, c);
         estimate += array::EstimateRefinement(column.data(), column_geometry,
                                               columns_plan.column_predictors[c],
-                                              SampleElements(level) / columns + 1, taps);
+                                              SampleElements(level) / columns + 1, taps,
+                                              c > 0 ? side.data() : nullptr);
       }
       return estimate;
     });
@@ -345,11 +357,12 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     }
     ArithDecoder decoder(body.subspan(reader->position()));
     array::DecodingBits bits(&decoder);
-    std::vector<U> values(elements), column(geometry.rows());
+    std::vector<U> values(elements), column(geometry.rows()), first_residuals;
     for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined_taps, MixedModel(level), value_limit,
-                                 value_limit,
-                                 column.data()));
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined_taps, MixedModel(level),
+                                 value_limit, value_limit, column.data(),
+                                 first_residuals.empty() ? nullptr : first_residuals.data(),
+                                 c == 0 ? &first_residuals : nullptr));
       for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
     }
     array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);

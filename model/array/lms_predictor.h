@@ -4,10 +4,12 @@
 // Its inputs are the polynomial residuals e (value - polynomial prediction,
 // read as W-bit two's complement) of already-coded neighbours, with P
 // "previous" taps (P is recorded in the body; the encoder tries two):
-//   rank 1:  e[i-1] .. e[i-P], P in 1..32 (tried: 8 and 32);
+//   rank 1:  e[i-1] .. e[i-P], P in 1..255 (tried: 8, 32 and 128);
 //   rank 2+: left 1..P, above-left, above, above-right, two rows up, and the
 //            plane below (rank 3+) or left P+1 (rank 2); P in 1..27 (tried:
-//            3 and 27 — long rows of sound, short ones of images).
+//            3 and 27 — long rows of sound, short ones of images);
+//   and, given a side sequence (the first column of records), side[i-1],
+//   side[i], side[i+1].
 // A neighbour outside the array (or off either end of the row, for the
 // left and above-left/right taps) is 0. Each input is clipped to
 // +-(4 m + 1), m the running mean of |e| (m -= m >> 4, m += |e| >> 4 after
@@ -46,22 +48,28 @@ namespace lmarc::array {
 template <typename U>
 class LmsPredictor {
  public:
-  static constexpr int kMaxTaps = 32;
+  static constexpr int kMaxTaps = 255;  // P is stored in one byte
   static constexpr int kInputBits = 20;
   static constexpr int kWeightShift = 14;           // weights in Q14
   static constexpr int32_t kWeightLimit = 1 << 17;  // |w| <= 8.0
   static constexpr int32_t kStep = 16;              // 2^-10 per update
 
-  // `previous_taps` in 1..MaxPreviousTaps(geometry).
-  LmsPredictor(const Geometry& geometry, int previous_taps);
+  // `previous_taps` in 1..MaxPreviousTaps(geometry). `side`, when given,
+  // holds geometry.size() polynomial residuals of another, already coded
+  // sequence of the same length (the first column of records: the other
+  // channel of a sound): side[i-1], side[i] and side[i+1] become three more
+  // inputs (kSideTaps) of element i's prediction.
+  LmsPredictor(const Geometry& geometry, int previous_taps, const U* side = nullptr);
+  static constexpr int kSideTaps = 3;
 
-  // 32 for rank 1, else 27 (five taps go to the rows above and the plane).
+  // kMaxTaps for rank 1, else 27 (plus five taps for the rows above and
+  // the plane: 32 in all).
   static int MaxPreviousTaps(const Geometry& geometry) {
-    return geometry.rank() == 1 ? kMaxTaps : kMaxTaps - 5;
+    return geometry.rank() == 1 ? kMaxTaps : 27;
   }
-  // The two values of P the encoder compares.
-  static std::array<int, 2> TriedPreviousTaps(const Geometry& geometry) {
-    return geometry.rank() == 1 ? std::array<int, 2>{8, 32} : std::array<int, 2>{3, 27};
+  // The values of P the encoder compares.
+  static std::vector<int> TriedPreviousTaps(const Geometry& geometry) {
+    return geometry.rank() == 1 ? std::vector<int>{8, 32, 128} : std::vector<int>{3, 27};
   }
 
   // Correction for element `index` at coordinate x of its row, from the
@@ -81,16 +89,18 @@ class LmsPredictor {
   };
 
   const uint64_t row_length_;
+  const uint64_t size_;
+  const U* side_;
   int taps_count_ = 0;
   std::array<Tap, kMaxTaps> taps_{};
-  std::array<int32_t, kMaxTaps> weights_{};
-  std::array<int64_t, kMaxTaps> inputs_{};  // of the last prediction, shifted
+  std::array<int32_t, kMaxTaps + kSideTaps> weights_{};
+  std::array<int64_t, kMaxTaps + kSideTaps> inputs_{};  // of the last prediction, shifted
   uint64_t mean_magnitude_ = 0;          // running mean of |e|, in units of e
 };
 
 template <typename U>
-LmsPredictor<U>::LmsPredictor(const Geometry& geometry, int previous_taps)
-    : row_length_(geometry.row_length()) {
+LmsPredictor<U>::LmsPredictor(const Geometry& geometry, int previous_taps, const U* side)
+    : row_length_(geometry.row_length()), size_(geometry.size()), side_(side) {
   int t = 0;
   for (int k = 1; k <= previous_taps; ++k) taps_[t++] = {static_cast<uint64_t>(k), -k};
   if (geometry.rank() >= 2) {
@@ -109,15 +119,21 @@ LmsPredictor<U>::LmsPredictor(const Geometry& geometry, int previous_taps)
 template <typename U>
 U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
   uint64_t largest = 0;
-  std::array<int64_t, kMaxTaps> raw{};
+  std::array<int64_t, kMaxTaps + kSideTaps> raw;  // the first `inputs` are set
   const uint64_t clip = mean_magnitude_ >= (uint64_t{1} << 60) ? (uint64_t{1} << 62)
                                                                : 4 * mean_magnitude_ + 1;
-  for (int t = 0; t < taps_count_; ++t) {
-    const Tap& tap = taps_[t];
-    const int64_t position = static_cast<int64_t>(x) + tap.row_shift;
-    const bool inside = tap.offset <= index && position >= 0 &&
-                        position < static_cast<int64_t>(row_length_);
-    raw[t] = inside ? static_cast<Signed>(residuals[index - tap.offset]) : 0;
+  const int inputs = side_ != nullptr ? taps_count_ + kSideTaps : taps_count_;
+  for (int t = 0; t < inputs; ++t) {
+    if (t < taps_count_) {
+      const Tap& tap = taps_[t];
+      const int64_t position = static_cast<int64_t>(x) + tap.row_shift;
+      const bool inside = tap.offset <= index && position >= 0 &&
+                          position < static_cast<int64_t>(row_length_);
+      raw[t] = inside ? static_cast<Signed>(residuals[index - tap.offset]) : 0;
+    } else {  // side[index - 1], side[index], side[index + 1]
+      const uint64_t at = index + static_cast<uint64_t>(t - taps_count_);
+      raw[t] = at >= 1 && at - 1 < size_ ? static_cast<Signed>(side_[at - 1]) : 0;
+    }
     uint64_t magnitude =
         raw[t] < 0 ? uint64_t{0} - static_cast<uint64_t>(raw[t]) : static_cast<uint64_t>(raw[t]);
     if (magnitude > clip) {
@@ -129,7 +145,7 @@ U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
   const int width = std::bit_width(largest);
   const int shift = width > kInputBits ? width - kInputBits : 0;
   int64_t sum = 0;
-  for (int t = 0; t < taps_count_; ++t) {
+  for (int t = 0; t < inputs; ++t) {
     inputs_[t] = raw[t] >> shift;
     sum += weights_[t] * inputs_[t];
   }
@@ -144,7 +160,8 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   const Signed error = static_cast<Signed>(final_residual);
   if (error == 0) return;
   const int32_t step = error > 0 ? kStep : -kStep;
-  for (int t = 0; t < taps_count_; ++t) {
+  const int inputs = side_ != nullptr ? taps_count_ + kSideTaps : taps_count_;
+  for (int t = 0; t < inputs; ++t) {
     int32_t w = weights_[t];
     if (inputs_[t] > 0) w += step;
     if (inputs_[t] < 0) w -= step;
@@ -152,8 +169,26 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   }
 }
 
+// The polynomial residuals of `spec` on all of `values` (the side input of
+// the neural stage for the columns after the first).
+template <typename U>
+std::vector<U> PolynomialResiduals(const U* values, const Geometry& geometry,
+                                   const PredictorSpec& spec) {
+  RowPredictor predictor(geometry, spec);
+  std::vector<U> residuals(geometry.size());
+  const uint64_t row_length = geometry.row_length();
+  for (uint64_t row = 0; row < geometry.rows(); ++row) {
+    predictor.StartRow(row);
+    for (uint64_t x = 0; x < row_length; ++x) {
+      const uint64_t index = row * row_length + x;
+      residuals[index] = static_cast<U>(values[index] - predictor.Predict(values, index, x));
+    }
+  }
+  return residuals;
+}
+
 // ResidualCostEstimate bits of `spec`'s residuals without and with the
-// neural stage of `previous_taps` taps, on the first rows of `values`
+// neural stage of `previous_taps` taps (and `side` inputs), on the first rows of `values`
 // (ordered integers): about `sample_elements` of them (whole rows, at least
 // one).
 struct RefinementEstimate {
@@ -173,11 +208,11 @@ struct RefinementEstimate {
 template <typename U>
 RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
                                       const PredictorSpec& spec, uint64_t sample_elements,
-                                      int previous_taps) {
+                                      int previous_taps, const U* side = nullptr) {
   const uint64_t row_length = geometry.row_length();
   const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
   RowPredictor predictor(geometry, spec);
-  LmsPredictor<U> neuron(geometry, previous_taps);
+  LmsPredictor<U> neuron(geometry, previous_taps, side);
   std::vector<U> polynomial_residuals(rows * row_length);
   ResidualCostEstimate<U> plain, refined;
   for (uint64_t row = 0; row < rows; ++row) {
