@@ -592,6 +592,48 @@ TEST(ArrayCodecTest, SecondChannelLearnsFromTheFirst) {
   EXPECT_LT(refined * 100, fast * 93) << refined << " vs " << fast;
 }
 
+// An RGB photograph-like image: a smooth wave per channel, an edge and
+// noise; the blend predictor (transform 5 prefix) is chosen.
+std::vector<uint8_t> NoisyRgbImage(int height, int width) {
+  TestRng rng(13);
+  std::vector<uint8_t> pixels;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        const double wave = 50 * std::sin(0.15 * x + 0.07 * y + c);
+        pixels.push_back(static_cast<uint8_t>(110 + wave + (x + y > width ? 40 : 0) +
+                                              static_cast<int>(rng.Next() % 7) - 3));
+      }
+    }
+  }
+  return pixels;
+}
+
+TEST(ArrayCodecTest, ImagesUseTheBlendPredictor) {
+  const std::vector<uint8_t> raw = NoisyRgbImage(60, 70);
+  const ArrayLayout layout{DType::kU8, ByteOrder::kLittle, {60, 70, 3}};
+  const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
+  const size_t transform_at = 2 + 4 + 3;  // layout record of rank 3, one-byte extents
+  size_t at = transform_at;
+  if (body[at] == 4) at += 2;  // the neural stage may refine it
+  EXPECT_EQ(body[at], 5) << "transform: blend";
+  EXPECT_EQ(body[at + 1], 0) << "then values";
+  for (int level = 1; level <= 9; level += 4) ExpectRoundTrip(raw, layout, level);
+  ExpectRoundTrip(raw, {DType::kU8, ByteOrder::kLittle, {60, 210}});
+  // Hostile: blend before a value table or columns, or on a 1-D array.
+  for (const uint8_t next : {uint8_t{1}, uint8_t{2}, uint8_t{5}}) {
+    std::vector<uint8_t> bad = body;
+    bad[at + 1] = next;
+    EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{next};
+  }
+  std::vector<uint8_t> one_d = EncodeOrDie(raw, {DType::kU8, ByteOrder::kLittle, {raw.size()}}, kDefaultLevel);
+  const size_t one_d_at = 2 + 4 + 2;  // 12600: a two-byte varint
+  if (one_d[one_d_at] == 0) {
+    one_d.insert(one_d.begin() + static_cast<ptrdiff_t>(one_d_at), 5);
+    EXPECT_EQ(DecodeCode(one_d, raw.size()), StatusCode::kCorrupt);
+  }
+}
+
 TEST(ArrayCodecTest, ValueTableHeaderValidation) {
   const Sample s = MakeSample(true);
   ASSERT_EQ(s.body[s.header_bytes], 1) << "expected the value table path";

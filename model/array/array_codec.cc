@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 
+#include "model/array/blend_predictor.h"
 #include "model/array/lms_predictor.h"
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
@@ -27,12 +28,16 @@ using array::PredictorSpec;
 // is followed by one of the others, which then sees the 2-D geometry.
 // kRefined is a prefix too (after kRows, if both): the passes over the
 // values or columns (not a value table's own pass) add the neural stage.
+// kBlend, a prefix before kValues only (after the others), replaces the
+// polynomial predictor by the blend predictor (images: blend_predictor.h);
+// the body then has no predictor orders.
 enum class Transform : uint8_t {
   kValues = 0,
   kValueTable = 1,
   kColumns = 2,
   kRows = 3,
-  kRefined = 4
+  kRefined = 4,
+  kBlend = 5
 };
 
 // kColumns: a 2-D array of 2..kMaxColumns columns (records of mixed fields,
@@ -106,6 +111,7 @@ struct Plan {
   uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
   PredictorSpec predictor;
   std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
+  bool blend = false;         // kBlend prefix (kValues only)
   uint8_t refined_taps = 0;  // kRefined prefix: the neural stage's previous taps; 0: off
 };
 
@@ -122,7 +128,7 @@ template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
                                 int refined_taps, bool mix, U max_value, U value_mask,
                                 U* values, const U* side_residuals = nullptr,
-                                std::vector<U>* kept_residuals = nullptr) {
+                                std::vector<U>* kept_residuals = nullptr, bool blend = false) {
   const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
   // d modulo 2^value_bits, sign-extended to W bits.
   const auto wrap = [unused_bits](U d) {
@@ -133,6 +139,8 @@ template <typename U, typename Bits>
     return static_cast<U>(static_cast<Signed>(static_cast<Wide>(static_cast<Wide>(d) << shift)) >> shift);
   };
   array::RowPredictor predictor(geometry, spec);
+  std::optional<array::BlendPredictor<U>> blender;
+  if (blend) blender.emplace(geometry, max_value);
   array::ResidualCoder<U> coder(geometry, mix, max_value);
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
@@ -148,12 +156,14 @@ template <typename U, typename Bits>
     const uint64_t base = row * row_length;
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = base + x;
-      const U polynomial = predictor.Predict(values, index, x);
+      const U polynomial =
+          blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
       U prediction = polynomial;
       if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
       const U residual =
           coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)));
       values[index] = static_cast<U>((prediction + residual) & value_mask);
+      if (blender) blender->Update(values[index]);
       if (neuron) {
         polynomial_residuals[index] = wrap(static_cast<U>(values[index] - polynomial));
         neuron->Update(residual, polynomial_residuals[index]);
@@ -203,6 +213,7 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     body->push_back(static_cast<uint8_t>(Transform::kRefined));
     body->push_back(plan.refined_taps);
   }
+  if (plan.blend) body->push_back(static_cast<uint8_t>(Transform::kBlend));
   body->push_back(static_cast<uint8_t>(plan.transform));
   if (plan.transform == Transform::kValueTable) {
     array::AppendVarint(plan.table.size(), body);
@@ -210,7 +221,7 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
   }
   if (plan.transform == Transform::kColumns) {
     for (const PredictorSpec& spec : plan.column_predictors) AppendLe16(spec.orders, body);
-  } else {
+  } else if (!plan.blend) {
     AppendLe16(plan.predictor.orders, body);
   }
   ArithEncoder encoder(body);
@@ -237,9 +248,8 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
                             : value_limit;
-    RETURN_IF_ERROR(CodeValues(bits, geometry, plan.predictor, plan.refined_taps, mix, max_value,
-                               value_limit,
-                               values->data()));
+    RETURN_IF_ERROR(CodeValues<U>(bits, geometry, plan.predictor, plan.refined_taps, mix, max_value,
+                               value_limit, values->data(), nullptr, nullptr, plan.blend));
   }
   encoder.Finish();
   return Status::Ok();
@@ -294,9 +304,14 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
     RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, value_limit, &values, level, &by_columns));
   }
   Plan<U> plan = ChoosePlan(&values, geometry, level);
+  plan.blend = plan.transform == Transform::kValues &&
+               array::BlendApplies(geometry, std::bit_width(value_limit)) &&
+               array::BlendPays(values.data(), geometry, plan.predictor, value_limit,
+                                SampleElements(level));
   plan.refined_taps = ChooseRefinement<U>(level, geometry, [&](int taps) {
-    return array::EstimateRefinement(values.data(), geometry, plan.predictor,
-                                     SampleElements(level), taps);
+    return array::EstimateRefinement<U>(values.data(), geometry, plan.predictor,
+                                     SampleElements(level), taps, nullptr, plan.blend,
+                                     value_limit);
   });
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));
@@ -331,6 +346,15 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   if (transform_was_refined) {
     RETURN_IF_ERROR(reader->U8("neural stage taps", &refined_taps));
     RETURN_IF_ERROR(reader->U8("transform", &transform));
+  }
+  const bool blend = transform == static_cast<uint8_t>(Transform::kBlend);
+  if (blend) {
+    RETURN_IF_ERROR(reader->U8("transform", &transform));
+    if (transform != static_cast<uint8_t>(Transform::kValues) ||
+        !array::BlendApplies(geometry, std::bit_width(value_limit))) {
+      return Corrupt("array: blend predictor on transform " + std::to_string(transform) +
+                     " or a shape it does not apply to");
+    }
   }
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
@@ -380,8 +404,10 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     RETURN_IF_ERROR(reader->U8("table predictor order", &table_order));
   }
   PredictorSpec spec;
-  RETURN_IF_ERROR(reader->U16("predictor orders", &spec.orders));
-  RETURN_IF_ERROR(array::ValidatePredictorSpec(spec, geometry));
+  if (!blend) {
+    RETURN_IF_ERROR(reader->U16("predictor orders", &spec.orders));
+    RETURN_IF_ERROR(array::ValidatePredictorSpec(spec, geometry));
+  }
 
   ArithDecoder decoder(body.subspan(reader->position()));
   array::DecodingBits bits(&decoder);
@@ -398,7 +424,8 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
-  RETURN_IF_ERROR(CodeValues(bits, geometry, spec, refined_taps, mix, max_value, value_limit, values.data()));
+  RETURN_IF_ERROR(CodeValues<U>(bits, geometry, spec, refined_taps, mix, max_value, value_limit,
+                                values.data(), nullptr, nullptr, blend));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
   return Status::Ok();

@@ -37,9 +37,11 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
+#include "model/array/blend_predictor.h"
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
 
@@ -188,7 +190,9 @@ std::vector<U> PolynomialResiduals(const U* values, const Geometry& geometry,
 }
 
 // ResidualCostEstimate bits of `spec`'s residuals without and with the
-// neural stage of `previous_taps` taps (and `side` inputs), on the first rows of `values`
+// neural stage of `previous_taps` taps (and `side` inputs), over the
+// polynomial predictor or, with `blend`, the blend predictor (values at
+// most `blend_limit`), on the first rows of `values`
 // (ordered integers): about `sample_elements` of them (whole rows, at least
 // one).
 struct RefinementEstimate {
@@ -208,10 +212,13 @@ struct RefinementEstimate {
 template <typename U>
 RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
                                       const PredictorSpec& spec, uint64_t sample_elements,
-                                      int previous_taps, const U* side = nullptr) {
+                                      int previous_taps, const U* side = nullptr,
+                                      bool blend = false, U blend_limit = 0) {
   const uint64_t row_length = geometry.row_length();
   const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
   RowPredictor predictor(geometry, spec);
+  std::optional<BlendPredictor<U>> blender;
+  if (blend) blender.emplace(geometry, blend_limit);
   LmsPredictor<U> neuron(geometry, previous_taps, side);
   std::vector<U> polynomial_residuals(rows * row_length);
   ResidualCostEstimate<U> plain, refined;
@@ -219,7 +226,9 @@ RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
     predictor.StartRow(row);
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = row * row_length + x;
-      const U residual = static_cast<U>(values[index] - predictor.Predict(values, index, x));
+      const U base = blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
+      if (blender) blender->Update(values[index]);
+      const U residual = static_cast<U>(values[index] - base);
       const U correction = neuron.Predict(polynomial_residuals.data(), index, x);
       const U final_residual = static_cast<U>(residual - correction);
       polynomial_residuals[index] = residual;

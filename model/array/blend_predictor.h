@@ -1,0 +1,167 @@
+// Blend predictor for images: several classic pixel predictors, each
+// weighted by how well it did on the already-coded neighbours, as in
+// TMW/"blending" coders and JPEG XL's weighted predictor.
+//
+// It applies to a Geometry [h, w] (one sample per pixel) or [h, w, c] with
+// c in 2..4 samples per pixel (coded pixel by pixel, samples in order), of
+// elements of at most 16 bits (BlendApplies). For sample s of pixel (y, x),
+// with W, N, NW, NE, WW, NN the same sample of the neighbouring pixels
+// (missing ones replaced: no row above -> N = NW = NE = NN = W; no pixel to
+// the left -> W = WW = NW = N; no pixel to the right -> NE = N; the very
+// first pixel predicts 0) and, for s > 0, X0/W0/N0/NW0 sample 0 of the
+// pixel and of its neighbours, the sub-predictions are
+//   W, N, W + N - NW, W + NE - N, 2N - NN, 2W - WW, (W + NE) / 2 (floor),
+//   and for s > 0: W + X0 - W0, N + X0 - N0, W + N - NW + X0 - (W0 + N0 - NW0).
+// Each sub-predictor k keeps |value - prediction_k| (capped at 2^20) of the
+// two latest rows of pixels; its weight is
+//   2^40 / (1 + e_k)^2,   e_k = its errors at W, N, NW and NE (0 if absent),
+// and the prediction is round(sum w_k p_k / sum w_k) clamped to
+// [0, value limit]. Integer arithmetic only (|p_k| < 2^19; weights taken
+// >> 12, so below 2^29: the sums stay below 2^52).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "model/array/predictor.h"
+#include "model/array/residual_coder.h"
+
+namespace lmarc::array {
+
+// Whether the blend predictor applies to `geometry` with elements of
+// `element_bits` bits.
+inline bool BlendApplies(const Geometry& geometry, int element_bits) {
+  if (element_bits > 16) return false;
+  if (geometry.rank() == 2) return geometry.extent(0) >= 2 && geometry.extent(1) >= 2;
+  return geometry.rank() == 3 && geometry.extent(0) >= 2 && geometry.extent(1) >= 2 &&
+         geometry.extent(2) <= 4;
+}
+
+template <typename U>
+class BlendPredictor {
+ public:
+  static constexpr int kPredictors = 10;
+  static constexpr int kSamplePredictors = 7;  // the first 7 use one sample only
+  static constexpr uint32_t kErrorCap = 1u << 20;
+
+  // `geometry` must pass BlendApplies; values are at most `value_limit`.
+  BlendPredictor(const Geometry& geometry, U value_limit)
+      : width_(geometry.extent(1)),
+        samples_(geometry.rank() == 3 ? geometry.extent(2) : 1),
+        line_(width_ * samples_),
+        value_limit_(value_limit),
+        errors_(2 * line_ * kPredictors, 0) {}
+
+  // Prediction of element `index` (C order) from values[< index].
+  U Predict(const U* values, uint64_t index) {
+    const uint64_t s = index % samples_;
+    const uint64_t pixel = index / samples_;
+    const uint64_t x = pixel % width_, y = pixel / width_;
+    x_ = x;
+    y_ = y;
+    s_ = s;
+    const auto at = [&](uint64_t i) { return static_cast<int64_t>(values[i]); };
+    const bool up = y > 0, left = x > 0, right = x + 1 < width_;
+    const int64_t w = left ? at(index - samples_) : (up ? at(index - line_) : 0);
+    const int64_t n = up ? at(index - line_) : w;
+    const int64_t nw = up && left ? at(index - line_ - samples_) : (up ? n : w);
+    const int64_t ne = up && right ? at(index - line_ + samples_) : n;
+    const int64_t ww = x > 1 ? at(index - 2 * samples_) : w;
+    const int64_t nn = y > 1 ? at(index - 2 * line_) : n;
+    p_[0] = w;
+    p_[1] = n;
+    p_[2] = w + n - nw;
+    p_[3] = w + ne - n;
+    p_[4] = 2 * n - nn;
+    p_[5] = 2 * w - ww;
+    p_[6] = (w + ne) >> 1;
+    count_ = kSamplePredictors;
+    if (s > 0) {
+      const uint64_t first = index - s;  // sample 0 of this pixel
+      const int64_t x0 = at(first);
+      const int64_t w0 = left ? at(first - samples_) : (up ? at(first - line_) : x0);
+      const int64_t n0 = up ? at(first - line_) : w0;
+      const int64_t nw0 = up && left ? at(first - line_ - samples_) : (up ? n0 : w0);
+      p_[7] = w + x0 - w0;
+      p_[8] = n + x0 - n0;
+      p_[9] = w + n - nw + x0 - (w0 + n0 - nw0);
+      count_ = kPredictors;
+    }
+    if (!up && !left) {
+      prediction_ = s > 0 ? p_[7] : 0;
+      return Clamp(prediction_);
+    }
+    // Weighted mean; weights 2^40 / (1 + e)^2 >> 12, plus 1 so none is 0.
+    int64_t weighted = 0, total = 0;
+    for (int k = 0; k < count_; ++k) {
+      uint64_t e = 1;
+      if (left) e += Error(x - 1, y, k);
+      if (up) {
+        e += Error(x, y - 1, k);
+        if (left) e += Error(x - 1, y - 1, k);
+        if (right) e += Error(x + 1, y - 1, k);
+      }
+      const int64_t weight = static_cast<int64_t>(((uint64_t{1} << 40) / (e * e)) >> 12) + 1;
+      weighted += weight * p_[k];
+      total += weight;
+    }
+    // Floor division, rounded to nearest.
+    const int64_t numerator = weighted + total / 2;
+    prediction_ = numerator >= 0 ? numerator / total : -((-numerator + total - 1) / total);
+    return Clamp(prediction_);
+  }
+
+  // Records the errors of the element last predicted, whose value is `value`.
+  void Update(U value) {
+    const int64_t v = static_cast<int64_t>(value);
+    uint32_t* e = &errors_[Slot(x_, y_) * kPredictors];
+    for (int k = 0; k < kPredictors; ++k) {
+      const int64_t d = k < count_ ? (v > p_[k] ? v - p_[k] : p_[k] - v) : kErrorCap;
+      e[k] = static_cast<uint32_t>(std::min<int64_t>(d, kErrorCap));
+    }
+  }
+
+ private:
+  // Error slot of sample s_ of pixel (x, y): two rows of pixels in turn.
+  uint64_t Slot(uint64_t x, uint64_t y) const { return (y & 1) * line_ + x * samples_ + s_; }
+  uint64_t Error(uint64_t x, uint64_t y, int k) const { return errors_[Slot(x, y) * kPredictors + k]; }
+  U Clamp(int64_t p) const {
+    return static_cast<U>(std::clamp<int64_t>(p, 0, static_cast<int64_t>(value_limit_)));
+  }
+
+  const uint64_t width_, samples_, line_;
+  const U value_limit_;
+  std::vector<uint32_t> errors_;  // [2 rows][width][samples][kPredictors]
+  std::array<int64_t, kPredictors> p_{};
+  int count_ = 0;
+  int64_t prediction_ = 0;
+  uint64_t x_ = 0, y_ = 0, s_ = 0;
+};
+
+// Whether the blend beats the polynomial `spec` on the first rows of
+// `values` (about `sample_elements`, whole rows of the Geometry): its
+// ResidualCostEstimate must be at least 1/64 lower.
+template <typename U>
+bool BlendPays(const U* values, const Geometry& geometry, const PredictorSpec& spec,
+               U value_limit, uint64_t sample_elements) {
+  const uint64_t row_length = geometry.row_length();
+  const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
+  RowPredictor polynomial(geometry, spec);
+  BlendPredictor<U> blend(geometry, value_limit);
+  ResidualCostEstimate<U> plain, blended;
+  for (uint64_t row = 0; row < rows; ++row) {
+    polynomial.StartRow(row);
+    for (uint64_t x = 0; x < row_length; ++x) {
+      const uint64_t index = row * row_length + x;
+      plain.Add(static_cast<U>(values[index] - polynomial.Predict(values, index, x)));
+      blended.Add(static_cast<U>(values[index] - blend.Predict(values, index)));
+      blend.Update(values[index]);
+    }
+  }
+  const uint64_t plain_bits = plain.Bits();
+  return blended.Bits() + plain_bits / 64 <= plain_bits && blended.Bits() < plain_bits;
+}
+
+}  // namespace lmarc::array
