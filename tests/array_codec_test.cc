@@ -146,6 +146,8 @@ TEST(ArrayCodecTest, SmoothFieldsOfEveryDTypeRoundTripAndCompress) {
   }
 }
 
+StatusCode DecodeCode(const std::vector<uint8_t>& body, size_t raw_size);  // below
+
 TEST(ArrayCodecTest, SmoothInt24SamplesRoundTripAndCompress) {
   // 24-bit PCM-like samples (3 bytes each, both byte orders), with and
   // without 4 zero low bits (20-bit samples in 24-bit containers).
@@ -160,7 +162,20 @@ TEST(ArrayCodecTest, SmoothInt24SamplesRoundTripAndCompress) {
         if (order == ByteOrder::kLittle) raw.insert(raw.end(), b, b + 3);
         else raw.insert(raw.end(), {b[2], b[1], b[0]});
       }
-      EXPECT_LT(ExpectRoundTrip(raw, {DType::kI24, order, {6000, 2}}), raw.size() / 3);
+      const ArrayLayout layout{DType::kI24, order, {6000, 2}};
+      EXPECT_LT(ExpectRoundTrip(raw, layout), raw.size() / 3);
+      // 20-bit samples: transform 6 records the 4 wasted bits first.
+      const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
+      const size_t transform_at = 2 + 4 + 3;  // layout record: 6000 (2 bytes), 2
+      EXPECT_EQ(body[transform_at] == 6, low_zero_bits > 0);
+      if (low_zero_bits > 0) {
+        EXPECT_EQ(body[transform_at + 1], 4);
+        for (const uint8_t hostile : {uint8_t{0}, uint8_t{24}, uint8_t{200}}) {
+          std::vector<uint8_t> bad = body;
+          bad[transform_at + 1] = hostile;
+          EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{hostile};
+        }
+      }
     }
   }
 }

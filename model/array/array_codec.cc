@@ -30,14 +30,18 @@ using array::PredictorSpec;
 // values or columns (not a value table's own pass) add the neural stage.
 // kBlend, a prefix before kValues only (after the others), replaces the
 // polynomial predictor by the blend predictor (images: blend_predictor.h);
-// the body then has no predictor orders.
+// the body then has no predictor orders. kShift, a prefix before all
+// others, with a u8 k: every ordered value had k trailing zero bits
+// ("wasted bits": 20-bit sound in 24-bit containers, 12-bit pixels in 16),
+// and the values coded are shifted right by k.
 enum class Transform : uint8_t {
   kValues = 0,
   kValueTable = 1,
   kColumns = 2,
   kRows = 3,
   kRefined = 4,
-  kBlend = 5
+  kBlend = 5,
+  kShift = 6
 };
 
 // kColumns: a 2-D array of 2..kMaxColumns columns (records of mixed fields,
@@ -259,9 +263,18 @@ template <typename U>
 Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int level,
                    std::vector<uint8_t>* body) {
   Geometry geometry(layout.shape);
-  const U value_limit = ValueLimit<U>(layout.dtype);
+  U value_limit = ValueLimit<U>(layout.dtype);
   std::vector<U> values(geometry.size());
   array::MapToOrdered(raw, layout.dtype, layout.byte_order, values.data());
+  U any_bits = 0;
+  for (const U v : values) any_bits |= v;
+  const int wasted = any_bits == 0 ? 0 : std::countr_zero(any_bits);
+  if (wasted > 0) {
+    body->push_back(static_cast<uint8_t>(Transform::kShift));
+    body->push_back(static_cast<uint8_t>(wasted));
+    for (U& v : values) v = static_cast<U>(v >> wasted);
+    value_limit = static_cast<U>(value_limit >> wasted);
+  }
   if (geometry.rank() == 1) {
     const uint64_t elements = geometry.size();
     const uint64_t row_length =
@@ -326,10 +339,27 @@ template <typename U>
 Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const ArrayLayout& layout,
                    int level, std::span<uint8_t> raw) {
   Geometry geometry(layout.shape);
-  const U value_limit = ValueLimit<U>(layout.dtype);
+  U value_limit = ValueLimit<U>(layout.dtype);
   const uint64_t elements = geometry.size();
   uint8_t transform = 0;
   RETURN_IF_ERROR(reader->U8("transform", &transform));
+  uint8_t wasted = 0;
+  if (transform == static_cast<uint8_t>(Transform::kShift)) {
+    RETURN_IF_ERROR(reader->U8("wasted bits", &wasted));
+    if (wasted < 1 || wasted >= std::bit_width(value_limit)) {
+      return Corrupt("array: " + std::to_string(wasted) + " wasted bits of " +
+                     std::to_string(std::bit_width(value_limit)));
+    }
+    value_limit = static_cast<U>(value_limit >> wasted);
+    RETURN_IF_ERROR(reader->U8("transform", &transform));
+  }
+  // Ordered values (shifted back) to the raw elements.
+  const auto finish = [&](std::vector<U>& values) {
+    if (wasted > 0) {
+      for (U& v : values) v = static_cast<U>(v << wasted);
+    }
+    array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
+  };
   if (transform == static_cast<uint8_t>(Transform::kRows)) {
     uint64_t row_length = 0;
     RETURN_IF_ERROR(array::ReadVarint(reader, "row length", &row_length));
@@ -389,7 +419,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
                                  c == 0 ? &first_residuals : nullptr));
       for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
     }
-    array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
+    finish(values);
     return Status::Ok();
   }
   uint64_t table_size = 0;
@@ -427,7 +457,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   RETURN_IF_ERROR(CodeValues<U>(bits, geometry, spec, refined_taps, mix, max_value, value_limit,
                                 values.data(), nullptr, nullptr, blend));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
-  array::MapFromOrdered(values.data(), layout.dtype, layout.byte_order, raw);
+  finish(values);
   return Status::Ok();
 }
 
