@@ -88,9 +88,9 @@ size_t ExpectRoundTrip(const std::vector<uint8_t>& raw, const ArrayLayout& layou
   return body.size();
 }
 
-// The transform byte at `at`, after the optional refined prefix (4, taps).
+// The transform byte at `at`, after the optional refined prefix (4, P, Q).
 uint8_t TransformAfterRefined(const std::vector<uint8_t>& body, size_t at) {
-  return body[body[at] == 4 ? at + 2 : at];
+  return body[body[at] == 4 ? at + 3 : at];
 }
 
 TEST(ArrayCodecTest, Identity) {
@@ -549,7 +549,8 @@ TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
   EXPECT_TRUE(body[transform_at + 1] == 8 || body[transform_at + 1] == 32 ||
               body[transform_at + 1] == 128)
       << "previous taps";
-  EXPECT_EQ(body[transform_at + 2], 0) << "then values";
+  EXPECT_TRUE(body[transform_at + 2] == 0 || body[transform_at + 2] == 16) << "second neuron";
+  EXPECT_EQ(body[transform_at + 3], 0) << "then values";
   const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
   EXPECT_EQ(fast[transform_at], 0) << "level 1 never refines";
   EXPECT_LT(body.size(), fast.size());
@@ -570,7 +571,7 @@ TEST(ArrayCodecTest, RefinedHeaderValidation) {
   // Refined twice, and the row-length prefix after it.
   for (const uint8_t second : {uint8_t{4}, uint8_t{3}, uint8_t{5}}) {
     std::vector<uint8_t> bad = body;
-    bad[transform_at + 2] = second;
+    bad[transform_at + 3] = second;
     EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{second};
   }
   // No previous taps (1-D: 1..255).
@@ -587,6 +588,9 @@ TEST(ArrayCodecTest, RefinedHeaderValidation) {
       bad[two_d_transform_at + 1] = taps;
       EXPECT_EQ(DecodeCode(bad, raw.size()), StatusCode::kCorrupt) << int{taps};
     }
+    std::vector<uint8_t> bad_second = two_d;
+    bad_second[two_d_transform_at + 2] = 28;
+    EXPECT_EQ(DecodeCode(bad_second, raw.size()), StatusCode::kCorrupt);
   }
 }
 
@@ -630,7 +634,7 @@ TEST(ArrayCodecTest, ImagesUseTheBlendPredictor) {
   const std::vector<uint8_t> body = EncodeOrDie(raw, layout, kDefaultLevel);
   const size_t transform_at = 2 + 4 + 3;  // layout record of rank 3, one-byte extents
   size_t at = transform_at;
-  if (body[at] == 4) at += 2;  // the neural stage may refine it
+  if (body[at] == 4) at += 3;  // the neural stage may refine it
   EXPECT_EQ(body[at], 5) << "transform: blend";
   EXPECT_EQ(body[at + 1], 0) << "then values";
   for (int level = 1; level <= 9; level += 4) ExpectRoundTrip(raw, layout, level);

@@ -86,22 +86,28 @@ bool MixedModel(int level) { return level >= 2; }
 // Levels >= 2 estimate whether the neural stage pays; level 1 never uses it.
 bool RefinementTried(int level) { return level >= 2; }
 
-// The neural stage's previous taps for passes over `pass_geometry`: of the
-// two tried, the one whose estimate (`estimate(taps)`, summed over the
-// passes) is lower, when it pays; 0 (no stage) otherwise.
+// The neural stage for passes over `pass_geometry`: of the tried previous
+// taps the one whose estimate (`estimate(stage)`, summed over the passes)
+// is lowest, when it pays; then the second neuron, when it lowers the
+// estimate further. Off (taps 0) when nothing pays.
 template <typename U, typename Estimate>
-uint8_t ChooseRefinement(int level, const Geometry& pass_geometry, const Estimate& estimate) {
-  if (!RefinementTried(level)) return 0;
-  uint8_t best_taps = 0;
-  array::RefinementEstimate best;
+array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
+                                    const Estimate& estimate) {
+  array::NeuralStage best;
+  if (!RefinementTried(level)) return best;
+  array::RefinementEstimate best_estimate;
   for (const int taps : array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry)) {
-    const array::RefinementEstimate e = estimate(taps);
-    if (e.Pays() && (best_taps == 0 || e.refined_bits < best.refined_bits)) {
-      best_taps = static_cast<uint8_t>(taps);
-      best = e;
+    const array::RefinementEstimate e = estimate(array::NeuralStage{taps, 0});
+    if (e.Pays() && (!best.on() || e.refined_bits < best_estimate.refined_bits)) {
+      best.taps = taps;
+      best_estimate = e;
     }
   }
-  return best_taps;
+  if (best.on()) {
+    const array::NeuralStage cascade{best.taps, array::kSecondStageTaps};
+    if (estimate(cascade).refined_bits < best_estimate.refined_bits) best = cascade;
+  }
+  return best;
 }
 
 // The table is tried only when at most this fraction of the values is distinct.
@@ -116,7 +122,7 @@ struct Plan {
   PredictorSpec predictor;
   std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
   bool blend = false;         // kBlend prefix (kValues only)
-  uint8_t refined_taps = 0;  // kRefined prefix: the neural stage's previous taps; 0: off
+  array::NeuralStage neural;  // kRefined prefix when on
 };
 
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
@@ -130,7 +136,7 @@ struct Plan {
 // `kept_residuals` (or null) receives this pass's polynomial residuals.
 template <typename U, typename Bits>
 [[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
-                                int refined_taps, bool mix, U max_value, U value_mask,
+                                array::NeuralStage neural, bool mix, U max_value, U value_mask,
                                 U* values, const U* side_residuals = nullptr,
                                 std::vector<U>* kept_residuals = nullptr, bool blend = false) {
   const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
@@ -149,9 +155,16 @@ template <typename U, typename Bits>
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
   std::vector<U> polynomial_residuals;
-  if (refined_taps > 0) {
-    neuron.emplace(geometry, refined_taps, side_residuals);
+  // A second neuron learns from the first's residuals.
+  std::optional<array::LmsPredictor<U>> second;
+  std::vector<U> first_residuals;
+  if (neural.on()) {
+    neuron.emplace(geometry, neural.taps, side_residuals);
     polynomial_residuals.resize(geometry.size());
+  }
+  if (neural.second_taps > 0) {
+    second.emplace(geometry, neural.second_taps);
+    first_residuals.resize(geometry.size());
   }
   const uint64_t row_length = geometry.row_length();
   for (uint64_t row = 0; row < geometry.rows(); ++row) {
@@ -164,13 +177,20 @@ template <typename U, typename Bits>
           blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
       U prediction = polynomial;
       if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
+      const U first_prediction = prediction;
+      if (second) prediction += second->Predict(first_residuals.data(), index, x);
       const U residual =
           coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)));
       values[index] = static_cast<U>((prediction + residual) & value_mask);
       if (blender) blender->Update(values[index]);
       if (neuron) {
         polynomial_residuals[index] = wrap(static_cast<U>(values[index] - polynomial));
-        neuron->Update(residual, polynomial_residuals[index]);
+        const U first_residual = wrap(static_cast<U>(values[index] - first_prediction));
+        neuron->Update(first_residual, polynomial_residuals[index]);
+        if (second) {
+          first_residuals[index] = first_residual;
+          second->Update(residual, first_residual);
+        }
       }
     }
     // A decoder past the end of its input only produces garbage: stop.
@@ -213,9 +233,10 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
 template <typename U>
 Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limit,
                      std::vector<U>* values, int level, std::vector<uint8_t>* body) {
-  if (plan.refined_taps > 0) {
+  if (plan.neural.on()) {
     body->push_back(static_cast<uint8_t>(Transform::kRefined));
-    body->push_back(plan.refined_taps);
+    body->push_back(static_cast<uint8_t>(plan.neural.taps));
+    body->push_back(static_cast<uint8_t>(plan.neural.second_taps));
   }
   if (plan.blend) body->push_back(static_cast<uint8_t>(Transform::kBlend));
   body->push_back(static_cast<uint8_t>(plan.transform));
@@ -239,7 +260,7 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     for (uint64_t c = 0; c < columns; ++c) {
       std::vector<U> column = Column(*values, columns, c);
       RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
-                                 plan.refined_taps, mix, value_limit, value_limit, column.data(),
+                                 plan.neural, mix, value_limit, value_limit, column.data(),
                                  first_residuals.empty() ? nullptr : first_residuals.data(),
                                  c == 0 ? &first_residuals : nullptr));
     }
@@ -247,12 +268,12 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
       RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
-                                 0, mix, value_limit, value_limit, table.data()));
+                                 array::NeuralStage{}, mix, value_limit, value_limit, table.data()));
     }
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
                             : value_limit;
-    RETURN_IF_ERROR(CodeValues<U>(bits, geometry, plan.predictor, plan.refined_taps, mix, max_value,
+    RETURN_IF_ERROR(CodeValues<U>(bits, geometry, plan.predictor, plan.neural, mix, max_value,
                                value_limit, values->data(), nullptr, nullptr, plan.blend));
   }
   encoder.Finish();
@@ -300,7 +321,7 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
       columns_plan.column_predictors.push_back(array::ChoosePredictor(
           column.data(), column_geometry, SampleElements(level) / columns + 1, &bits));
     }
-    columns_plan.refined_taps = ChooseRefinement<U>(level, column_geometry, [&](int taps) {
+    columns_plan.neural = ChooseRefinement<U>(level, column_geometry, [&](array::NeuralStage taps) {
       array::RefinementEstimate estimate;
       const std::vector<U> first = Column(values, columns, 0);
       const std::vector<U> side =
@@ -321,7 +342,7 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
                array::BlendApplies(geometry, std::bit_width(value_limit)) &&
                array::BlendPays(values.data(), geometry, plan.predictor, value_limit,
                                 SampleElements(level));
-  plan.refined_taps = ChooseRefinement<U>(level, geometry, [&](int taps) {
+  plan.neural = ChooseRefinement<U>(level, geometry, [&](array::NeuralStage taps) {
     return array::EstimateRefinement<U>(values.data(), geometry, plan.predictor,
                                      SampleElements(level), taps, nullptr, plan.blend,
                                      value_limit);
@@ -371,10 +392,11 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     geometry = Geometry({elements / row_length, row_length});
     RETURN_IF_ERROR(reader->U8("transform", &transform));
   }
-  uint8_t refined_taps = 0;
+  uint8_t refined_taps = 0, second_taps = 0;
   const bool transform_was_refined = transform == static_cast<uint8_t>(Transform::kRefined);
   if (transform_was_refined) {
     RETURN_IF_ERROR(reader->U8("neural stage taps", &refined_taps));
+    RETURN_IF_ERROR(reader->U8("second neuron taps", &second_taps));
     RETURN_IF_ERROR(reader->U8("transform", &transform));
   }
   const bool blend = transform == static_cast<uint8_t>(Transform::kBlend);
@@ -389,15 +411,17 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
     return Corrupt("array: transform " + std::to_string(transform) + " is unknown");
   }
+  const array::NeuralStage neural{refined_taps, second_taps};
   if (transform_was_refined) {
     // The passes' geometry: a column (1-D) or the whole array.
     const bool by_columns = transform == static_cast<uint8_t>(Transform::kColumns) &&
                             ColumnsApply(geometry);
     const int limit = array::LmsPredictor<U>::MaxPreviousTaps(
         by_columns ? Geometry({geometry.rows()}) : geometry);
-    if (refined_taps < 1 || refined_taps > limit) {
-      return Corrupt("array: neural stage of " + std::to_string(refined_taps) +
-                     " previous taps (1.." + std::to_string(limit) + ")");
+    if (refined_taps < 1 || refined_taps > limit || second_taps > limit) {
+      return Corrupt("array: neural stage of " + std::to_string(refined_taps) + " and " +
+                     std::to_string(second_taps) + " previous taps (1.." + std::to_string(limit) +
+                     ", 0.." + std::to_string(limit) + ")");
     }
   }
   if (transform == static_cast<uint8_t>(Transform::kColumns)) {
@@ -413,7 +437,7 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     array::DecodingBits bits(&decoder);
     std::vector<U> values(elements), column(geometry.rows()), first_residuals;
     for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], refined_taps, MixedModel(level),
+      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], neural, MixedModel(level),
                                  value_limit, value_limit, column.data(),
                                  first_residuals.empty() ? nullptr : first_residuals.data(),
                                  c == 0 ? &first_residuals : nullptr));
@@ -448,13 +472,13 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, 0, mix, value_limit, value_limit,
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, array::NeuralStage{}, mix, value_limit, value_limit,
                                table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
-  RETURN_IF_ERROR(CodeValues<U>(bits, geometry, spec, refined_taps, mix, max_value, value_limit,
+  RETURN_IF_ERROR(CodeValues<U>(bits, geometry, spec, neural, mix, max_value, value_limit,
                                 values.data(), nullptr, nullptr, blend));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   finish(values);

@@ -190,11 +190,22 @@ std::vector<U> PolynomialResiduals(const U* values, const Geometry& geometry,
 }
 
 // ResidualCostEstimate bits of `spec`'s residuals without and with the
-// neural stage of `previous_taps` taps (and `side` inputs), over the
+// neural `stage` (and `side` inputs of its first neuron), over the
 // polynomial predictor or, with `blend`, the blend predictor (values at
 // most `blend_limit`), on the first rows of `values`
 // (ordered integers): about `sample_elements` of them (whole rows, at least
 // one).
+// The neural stage of a pass: `taps` previous taps of the first neuron (0:
+// no stage) and `second_taps` of a second neuron, without side inputs, that
+// predicts what the first missed from the first's residuals (0: none) —
+// the cascade of lossless audio coders.
+struct NeuralStage {
+  int taps = 0;
+  int second_taps = 0;
+  bool on() const { return taps > 0; }
+};
+inline constexpr int kSecondStageTaps = 16;  // the second neuron the encoder tries
+
 struct RefinementEstimate {
   uint64_t plain_bits = 0;
   uint64_t refined_bits = 0;
@@ -212,14 +223,20 @@ struct RefinementEstimate {
 template <typename U>
 RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
                                       const PredictorSpec& spec, uint64_t sample_elements,
-                                      int previous_taps, const U* side = nullptr,
+                                      NeuralStage stage, const U* side = nullptr,
                                       bool blend = false, U blend_limit = 0) {
   const uint64_t row_length = geometry.row_length();
   const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
   RowPredictor predictor(geometry, spec);
   std::optional<BlendPredictor<U>> blender;
   if (blend) blender.emplace(geometry, blend_limit);
-  LmsPredictor<U> neuron(geometry, previous_taps, side);
+  LmsPredictor<U> neuron(geometry, stage.taps, side);
+  std::optional<LmsPredictor<U>> second;
+  std::vector<U> first_residuals;
+  if (stage.second_taps > 0) {
+    second.emplace(geometry, stage.second_taps);
+    first_residuals.resize(rows * row_length);
+  }
   std::vector<U> polynomial_residuals(rows * row_length);
   ResidualCostEstimate<U> plain, refined;
   for (uint64_t row = 0; row < rows; ++row) {
@@ -229,10 +246,17 @@ RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
       const U base = blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
       if (blender) blender->Update(values[index]);
       const U residual = static_cast<U>(values[index] - base);
-      const U correction = neuron.Predict(polynomial_residuals.data(), index, x);
-      const U final_residual = static_cast<U>(residual - correction);
+      const U first_residual =
+          static_cast<U>(residual - neuron.Predict(polynomial_residuals.data(), index, x));
+      const U final_residual =
+          second ? static_cast<U>(first_residual - second->Predict(first_residuals.data(), index, x))
+                 : first_residual;
       polynomial_residuals[index] = residual;
-      neuron.Update(final_residual, residual);
+      neuron.Update(first_residual, residual);
+      if (second) {
+        first_residuals[index] = first_residual;
+        second->Update(final_residual, first_residual);
+      }
       plain.Add(residual);
       refined.Add(final_residual);
     }
