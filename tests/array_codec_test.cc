@@ -552,8 +552,10 @@ TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
   EXPECT_TRUE(body[transform_at + 2] == 0 || body[transform_at + 2] == 16) << "second neuron";
   EXPECT_EQ(body[transform_at + 3], 0) << "then values";
   const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
-  EXPECT_EQ(fast[transform_at], 0) << "level 1 never refines";
-  EXPECT_LT(body.size(), fast.size());
+  EXPECT_EQ(fast[transform_at], 4) << "level 1 refines too";
+  EXPECT_EQ(fast[transform_at + 1], 32) << "with the first candidate only";
+  EXPECT_EQ(fast[transform_at + 2], 0) << "and no second neuron";
+  EXPECT_LE(body.size(), fast.size());
   for (int level = 1; level <= 9; level += 2) ExpectRoundTrip(raw, layout, level);
   ExpectRoundTrip(ToBytes(samples, ByteOrder::kBig), {DType::kI16, ByteOrder::kBig, layout.shape});
   // The same signal as two columns (stereo-like records): the refined
@@ -606,9 +608,14 @@ TEST(ArrayCodecTest, SecondChannelLearnsFromTheFirst) {
   }
   const std::vector<uint8_t> raw = ToBytes(stereo, ByteOrder::kLittle);
   const ArrayLayout layout{DType::kI16, ByteOrder::kLittle, {left.size(), 2}};
-  const size_t refined = ExpectRoundTrip(raw, layout);
-  const size_t fast = ExpectRoundTrip(raw, layout, 1);  // no neural stage
-  EXPECT_LT(refined * 100, fast * 93) << refined << " vs " << fast;
+  const size_t together = ExpectRoundTrip(raw, layout);
+  // Each channel as an array of its own: no side inputs.
+  std::vector<int16_t> right;
+  for (size_t i = 1; i < stereo.size(); i += 2) right.push_back(stereo[i]);
+  const size_t apart =
+      ExpectRoundTrip(ToBytes(left, ByteOrder::kLittle), {DType::kI16, ByteOrder::kLittle, {left.size()}}) +
+      ExpectRoundTrip(ToBytes(right, ByteOrder::kLittle), {DType::kI16, ByteOrder::kLittle, {right.size()}});
+  EXPECT_LT(together * 100, apart * 93) << together << " vs " << apart;
 }
 
 // An RGB photograph-like image: a smooth wave per channel, an edge and

@@ -83,8 +83,9 @@ uint64_t RowSearchElements(int level) {
 // Levels >= 2 mix four length models; level 1 uses one (about twice as fast).
 bool MixedModel(int level) { return level >= 2; }
 
-// Levels >= 2 estimate whether the neural stage pays; level 1 never uses it.
-bool RefinementTried(int level) { return level >= 2; }
+// The encoder tries the neural stage at every level; level 1 (the fast one)
+// only the first of the previous-taps candidates and no second neuron.
+bool FullRefinementSearch(int level) { return level >= 2; }
 
 // The neural stage for passes over `pass_geometry`: of the tried previous
 // taps the one whose estimate (`estimate(stage)`, summed over the passes)
@@ -94,16 +95,17 @@ template <typename U, typename Estimate>
 array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
                                     const Estimate& estimate) {
   array::NeuralStage best;
-  if (!RefinementTried(level)) return best;
   array::RefinementEstimate best_estimate;
-  for (const int taps : array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry)) {
+  std::vector<int> tried = array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry);
+  if (!FullRefinementSearch(level)) tried.resize(1);
+  for (const int taps : tried) {
     const array::RefinementEstimate e = estimate(array::NeuralStage{taps, 0});
     if (e.Pays() && (!best.on() || e.refined_bits < best_estimate.refined_bits)) {
       best.taps = taps;
       best_estimate = e;
     }
   }
-  if (best.on()) {
+  if (best.on() && FullRefinementSearch(level)) {
     const array::NeuralStage cascade{best.taps, array::kSecondStageTaps};
     if (estimate(cascade).refined_bits < best_estimate.refined_bits) best = cascade;
   }

@@ -69,9 +69,9 @@ class LmsPredictor {
   static int MaxPreviousTaps(const Geometry& geometry) {
     return geometry.rank() == 1 ? kMaxTaps : 27;
   }
-  // The values of P the encoder compares.
+  // The values of P the encoder compares (the fast level only the first).
   static std::vector<int> TriedPreviousTaps(const Geometry& geometry) {
-    return geometry.rank() == 1 ? std::vector<int>{8, 32, 128} : std::vector<int>{3, 27};
+    return geometry.rank() == 1 ? std::vector<int>{32, 8, 128} : std::vector<int>{3, 27};
   }
 
   // Correction for element `index` at coordinate x of its row, from the
