@@ -151,7 +151,9 @@ say "array job $id: OK (2 archives via mpirun, restored trees identical)"
 # 5. Kill rank 2 of a running compress job: srun --kill-on-bad-exit must end
 # the job at once (a master waiting for a dead worker would hang until the
 # time limit).
-make_text "$WORK/input-big.txt" $((24 << 20))
+# 64 MiB: the ranks must live long enough to be found and killed even when
+# the machine is busy with other tests (24 MiB lost that race under ctest -j2).
+make_text "$WORK/input-big.txt" $((64 << 20))
 submit_wait 150 --ntasks=4 --cpus-per-task=1 --time=2 --job-name=lmarc-killed-worker \
   "--export=ALL,LMARC_INPUT=$WORK/input-big.txt,LMARC_ARCHIVE=$WORK/out/killed.lmarc.h5,LMARC_CHUNK_SIZE=256KiB" \
   "$ROOT/slurm/lmarc-compress.sbatch" >"$WORK/killed.id" &
