@@ -17,8 +17,10 @@ template <typename U>
 std::vector<int64_t> Residuals(const std::vector<U>& values, const Geometry& geometry, U limit) {
   BlendPredictor<U> blend(geometry, limit);
   std::vector<int64_t> out(values.size());
+  const uint64_t row_length = geometry.row_length();
   for (uint64_t i = 0; i < values.size(); ++i) {
-    out[i] = int64_t{values[i]} - int64_t{blend.Predict(values.data(), i)};
+    if (i % row_length == 0) blend.StartRow(i / row_length);
+    out[i] = int64_t{values[i]} - int64_t{blend.Predict(values.data(), i, i % row_length)};
     blend.Update(values[i]);
   }
   return out;

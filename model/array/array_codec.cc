@@ -127,6 +127,15 @@ struct Plan {
   array::NeuralStage neural;  // kRefined prefix when on
 };
 
+// How one coding pass predicts its elements.
+template <typename U>
+struct PassModel {
+  PredictorSpec spec = {};         // the polynomial predictor, unless `blend`
+  bool blend = false;              // the blend predictor instead (images)
+  array::NeuralStage neural = {};  // refines the prediction when on
+  const U* side = nullptr;         // side inputs of the neural stage, or none
+};
+
 // Codes values[0, geometry.size()) in order. Encoding: `values` holds the
 // ordered integers (left unchanged). Decoding: `values` receives them. One
 // loop for both sides keeps them in lockstep. `max_value` bounds the values
@@ -134,13 +143,12 @@ struct Plan {
 // context looks at the top bits of that range. `value_mask` = ValueLimit:
 // with fewer bits than W (i24: 24) values are taken modulo 2^24 and
 // residuals are coded sign-extended from 24 bits, not modulo 2^W. With the
-// neural stage, `side_residuals` (or null) are its side inputs, and
-// `kept_residuals` (or null) receives this pass's polynomial residuals.
+// neural stage, `kept_residuals` (or null) receives this pass's polynomial
+// residuals.
 template <typename U, typename Bits>
-[[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PredictorSpec& spec,
-                                array::NeuralStage neural, bool mix, U max_value, U value_mask,
-                                U* values, const U* side_residuals = nullptr,
-                                std::vector<U>* kept_residuals = nullptr, bool blend = false) {
+[[nodiscard]] Status CodeValues(Bits& bits, const Geometry& geometry, const PassModel<U>& model,
+                                bool mix, U max_value, U value_mask, U* values,
+                                std::vector<U>* kept_residuals = nullptr) {
   const int unused_bits = 8 * static_cast<int>(sizeof(U)) - std::bit_width(value_mask);
   // d modulo 2^value_bits, sign-extended to W bits.
   const auto wrap = [unused_bits](U d) {
@@ -150,9 +158,10 @@ template <typename U, typename Bits>
     const int shift = unused_bits + kShiftSpare;
     return static_cast<U>(static_cast<Signed>(static_cast<Wide>(static_cast<Wide>(d) << shift)) >> shift);
   };
-  array::RowPredictor predictor(geometry, spec);
+  const array::NeuralStage& neural = model.neural;
+  array::RowPredictor predictor(geometry, model.spec);
   std::optional<array::BlendPredictor<U>> blender;
-  if (blend) blender.emplace(geometry, max_value);
+  if (model.blend) blender.emplace(geometry, max_value);
   array::ResidualCoder<U> coder(geometry, mix, max_value);
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
@@ -161,7 +170,7 @@ template <typename U, typename Bits>
   std::optional<array::LmsPredictor<U>> second;
   std::vector<U> first_residuals;
   if (neural.on()) {
-    neuron.emplace(geometry, neural.taps, side_residuals);
+    neuron.emplace(geometry, neural.taps, model.side);
     polynomial_residuals.resize(geometry.size());
   }
   if (neural.second_taps > 0) {
@@ -171,12 +180,13 @@ template <typename U, typename Bits>
   const uint64_t row_length = geometry.row_length();
   for (uint64_t row = 0; row < geometry.rows(); ++row) {
     predictor.StartRow(row);
+    if (blender) blender->StartRow(row);
     coder.StartRow(row);
     const uint64_t base = row * row_length;
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = base + x;
       const U polynomial =
-          blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
+          blender ? blender->Predict(values, index, x) : predictor.Predict(values, index, x);
       U prediction = polynomial;
       if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
       const U first_prediction = prediction;
@@ -200,6 +210,31 @@ template <typename U, typename Bits>
     if (coder.corrupt()) return Corrupt("array: impossible residual in the body");
   }
   if (kept_residuals != nullptr) *kept_residuals = std::move(polynomial_residuals);
+  return Status::Ok();
+}
+
+// Codes the columns of the records in `values` ([rows, columns], C order)
+// one after the other, each with its own predictor; with the neural stage
+// the first column's polynomial residuals are side inputs of the others
+// (the other channel of a sound). Encoding leaves `values` as they are;
+// decoding fills them.
+template <typename U, typename Bits>
+[[nodiscard]] Status CodeColumns(Bits& bits, const Geometry& geometry,
+                                 const std::vector<PredictorSpec>& specs,
+                                 array::NeuralStage neural, bool mix, U value_limit,
+                                 std::vector<U>* values) {
+  const uint64_t columns = geometry.row_length();
+  const Geometry column_geometry({geometry.rows()});
+  std::vector<U> first_residuals;
+  for (uint64_t c = 0; c < columns; ++c) {
+    std::vector<U> column = Column(*values, columns, c);
+    const PassModel<U> model{.spec = specs[c],
+                             .neural = neural,
+                             .side = first_residuals.empty() ? nullptr : first_residuals.data()};
+    RETURN_IF_ERROR(CodeValues(bits, column_geometry, model, mix, value_limit, value_limit,
+                               column.data(), c == 0 ? &first_residuals : nullptr));
+    for (uint64_t r = 0; r < column.size(); ++r) (*values)[r * columns + c] = column[r];
+  }
   return Status::Ok();
 }
 
@@ -255,28 +290,20 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
   array::EncodingBits bits(&encoder);
   const bool mix = MixedModel(level);
   if (plan.transform == Transform::kColumns) {
-    const uint64_t columns = geometry.row_length();
-    // With the neural stage, the first column's residuals are side inputs
-    // of the others (the other channel of a sound).
-    std::vector<U> first_residuals;
-    for (uint64_t c = 0; c < columns; ++c) {
-      std::vector<U> column = Column(*values, columns, c);
-      RETURN_IF_ERROR(CodeValues(bits, Geometry({column.size()}), plan.column_predictors[c],
-                                 plan.neural, mix, value_limit, value_limit, column.data(),
-                                 first_residuals.empty() ? nullptr : first_residuals.data(),
-                                 c == 0 ? &first_residuals : nullptr));
-    }
+    RETURN_IF_ERROR(
+        CodeColumns(bits, geometry, plan.column_predictors, plan.neural, mix, value_limit, values));
   } else {
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
-      RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}), PredictorSpec{plan.table_order},
-                                 array::NeuralStage{}, mix, value_limit, value_limit, table.data()));
+      RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}),
+                                 PassModel<U>{.spec = PredictorSpec{plan.table_order}}, mix, value_limit,
+                                 value_limit, table.data()));
     }
     const U max_value = plan.transform == Transform::kValueTable
                             ? static_cast<U>(plan.table.size() - 1)
                             : value_limit;
-    RETURN_IF_ERROR(CodeValues<U>(bits, geometry, plan.predictor, plan.neural, mix, max_value,
-                               value_limit, values->data(), nullptr, nullptr, plan.blend));
+    RETURN_IF_ERROR(CodeValues(bits, geometry, PassModel<U>{.spec = plan.predictor, .blend = plan.blend, .neural = plan.neural},
+                               mix, max_value, value_limit, values->data()));
   }
   encoder.Finish();
   return Status::Ok();
@@ -317,23 +344,23 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
     columns_plan.transform = Transform::kColumns;
     const uint64_t columns = geometry.row_length();
     const Geometry column_geometry({geometry.rows()});
+    const uint64_t column_sample = SampleElements(level) / columns + 1;
+    std::vector<std::vector<U>> column_values;
     for (uint64_t c = 0; c < columns; ++c) {
-      const std::vector<U> column = Column(values, columns, c);
+      column_values.push_back(Column(values, columns, c));
       uint64_t bits = 0;
-      columns_plan.column_predictors.push_back(array::ChoosePredictor(
-          column.data(), column_geometry, SampleElements(level) / columns + 1, &bits));
+      columns_plan.column_predictors.push_back(
+          array::ChoosePredictor(column_values[c].data(), column_geometry, column_sample, &bits));
     }
-    columns_plan.neural = ChooseRefinement<U>(level, column_geometry, [&](array::NeuralStage taps) {
+    // The first column's residuals: the side inputs of the others.
+    const std::vector<U> side = array::PolynomialResiduals(
+        column_values[0].data(), column_geometry, columns_plan.column_predictors[0]);
+    columns_plan.neural = ChooseRefinement<U>(level, column_geometry, [&](array::NeuralStage stage) {
       array::RefinementEstimate estimate;
-      const std::vector<U> first = Column(values, columns, 0);
-      const std::vector<U> side =
-          array::PolynomialResiduals(first.data(), column_geometry, columns_plan.column_predictors[0]);
       for (uint64_t c = 0; c < columns; ++c) {
-        const std::vector<U> column = Column(values, columns, c);
-        estimate += array::EstimateRefinement(column.data(), column_geometry,
-                                              columns_plan.column_predictors[c],
-                                              SampleElements(level) / columns + 1, taps,
-                                              c > 0 ? side.data() : nullptr);
+        estimate += array::EstimateRefinement(column_values[c].data(), column_geometry,
+                                              columns_plan.column_predictors[c], column_sample,
+                                              stage, c > 0 ? side.data() : nullptr);
       }
       return estimate;
     });
@@ -344,10 +371,10 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
                array::BlendApplies(geometry, std::bit_width(value_limit)) &&
                array::BlendPays(values.data(), geometry, plan.predictor, value_limit,
                                 SampleElements(level));
-  plan.neural = ChooseRefinement<U>(level, geometry, [&](array::NeuralStage taps) {
+  plan.neural = ChooseRefinement<U>(level, geometry, [&](array::NeuralStage stage) {
     return array::EstimateRefinement<U>(values.data(), geometry, plan.predictor,
-                                     SampleElements(level), taps, nullptr, plan.blend,
-                                     value_limit);
+                                        SampleElements(level), stage, nullptr, plan.blend,
+                                        value_limit);
   });
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));
@@ -437,14 +464,9 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     }
     ArithDecoder decoder(body.subspan(reader->position()));
     array::DecodingBits bits(&decoder);
-    std::vector<U> values(elements), column(geometry.rows()), first_residuals;
-    for (uint64_t c = 0; c < columns; ++c) {
-      RETURN_IF_ERROR(CodeValues(bits, column_geometry, specs[c], neural, MixedModel(level),
-                                 value_limit, value_limit, column.data(),
-                                 first_residuals.empty() ? nullptr : first_residuals.data(),
-                                 c == 0 ? &first_residuals : nullptr));
-      for (uint64_t r = 0; r < column.size(); ++r) values[r * columns + c] = column[r];
-    }
+    std::vector<U> values(elements);
+    RETURN_IF_ERROR(
+        CodeColumns(bits, geometry, specs, neural, MixedModel(level), value_limit, &values));
     finish(values);
     return Status::Ok();
   }
@@ -474,14 +496,14 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, table_spec, array::NeuralStage{}, mix, value_limit, value_limit,
-                               table.data()));
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, PassModel<U>{.spec = table_spec}, mix, value_limit,
+                               value_limit, table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
-  RETURN_IF_ERROR(CodeValues<U>(bits, geometry, spec, neural, mix, max_value, value_limit,
-                                values.data(), nullptr, nullptr, blend));
+  RETURN_IF_ERROR(CodeValues(bits, geometry, PassModel<U>{.spec = spec, .blend = blend, .neural = neural}, mix, max_value,
+                             value_limit, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   finish(values);
   return Status::Ok();

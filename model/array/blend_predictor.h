@@ -55,11 +55,18 @@ class BlendPredictor {
         value_limit_(value_limit),
         errors_(2 * line_ * kPredictors, 0) {}
 
-  // Prediction of element `index` (C order) from values[< index].
-  U Predict(const U* values, uint64_t index) {
-    const uint64_t s = index % samples_;
-    const uint64_t pixel = index / samples_;
-    const uint64_t x = pixel % width_, y = pixel / width_;
+  // Call before the first element of each row of the Geometry, rows in
+  // order: a row is a row of pixels ([h, w]) or one pixel ([h, w, c]).
+  void StartRow(uint64_t row) {
+    row_y_ = samples_ == 1 ? row : row / width_;
+    row_pixel_ = samples_ == 1 ? 0 : row % width_;
+  }
+
+  // Prediction of element `index` (C order), at coordinate `row_x` of its
+  // row, from values[< index].
+  U Predict(const U* values, uint64_t index, uint64_t row_x) {
+    const uint64_t s = samples_ == 1 ? 0 : row_x;
+    const uint64_t x = samples_ == 1 ? row_x : row_pixel_, y = row_y_;
     x_ = x;
     y_ = y;
     s_ = s;
@@ -118,9 +125,11 @@ class BlendPredictor {
   // Records the errors of the element last predicted, whose value is `value`.
   void Update(U value) {
     const int64_t v = static_cast<int64_t>(value);
+    // Only the sub-predictors this sample has: a slot of sample 0 is never
+    // read beyond them.
     uint32_t* e = &errors_[Slot(x_, y_) * kPredictors];
-    for (int k = 0; k < kPredictors; ++k) {
-      const int64_t d = k < count_ ? (v > p_[k] ? v - p_[k] : p_[k] - v) : kErrorCap;
+    for (int k = 0; k < count_; ++k) {
+      const int64_t d = v > p_[k] ? v - p_[k] : p_[k] - v;
       e[k] = static_cast<uint32_t>(std::min<int64_t>(d, kErrorCap));
     }
   }
@@ -139,7 +148,8 @@ class BlendPredictor {
   std::array<int64_t, kPredictors> p_{};
   int count_ = 0;
   int64_t prediction_ = 0;
-  uint64_t x_ = 0, y_ = 0, s_ = 0;
+  uint64_t row_y_ = 0, row_pixel_ = 0;  // of the current row
+  uint64_t x_ = 0, y_ = 0, s_ = 0;      // pixel and sample last predicted
 };
 
 // Whether the blend beats the polynomial `spec` on the first rows of
@@ -155,15 +165,15 @@ bool BlendPays(const U* values, const Geometry& geometry, const PredictorSpec& s
   ResidualCostEstimate<U> plain, blended;
   for (uint64_t row = 0; row < rows; ++row) {
     polynomial.StartRow(row);
+    blend.StartRow(row);
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = row * row_length + x;
       plain.Add(static_cast<U>(values[index] - polynomial.Predict(values, index, x)));
-      blended.Add(static_cast<U>(values[index] - blend.Predict(values, index)));
+      blended.Add(static_cast<U>(values[index] - blend.Predict(values, index, x)));
       blend.Update(values[index]);
     }
   }
-  const uint64_t plain_bits = plain.Bits();
-  return blended.Bits() + plain_bits / 64 <= plain_bits && blended.Bits() < plain_bits;
+  return SavesEnough(plain.Bits(), blended.Bits());
 }
 
 }  // namespace lmarc::array

@@ -87,13 +87,17 @@ class LmsPredictor {
   using Signed = std::make_signed_t<U>;
   struct Tap {
     uint64_t offset;     // elements back in coding order
-    int64_t row_shift;   // position along the row relative to x: -8..+1
+    int64_t row_shift;   // position along the row relative to x: -(P+1)..+1
   };
 
   const uint64_t row_length_;
   const uint64_t size_;
   const U* side_;
   int taps_count_ = 0;
+  int inputs_count_ = 0;  // taps, plus kSideTaps with a side sequence
+  // Where every tap is inside the array and its row: index >= max_offset_,
+  // x >= before_, x + after_ < row_length_.
+  uint64_t max_offset_ = 0, before_ = 0, after_ = 0;
   std::array<Tap, kMaxTaps> taps_{};
   std::array<int32_t, kMaxTaps + kSideTaps> weights_{};
   std::array<int64_t, kMaxTaps + kSideTaps> inputs_{};  // of the last prediction, shifted
@@ -116,40 +120,53 @@ LmsPredictor<U>::LmsPredictor(const Geometry& geometry, int previous_taps, const
                      : Tap{static_cast<uint64_t>(previous_taps + 1), -(previous_taps + 1)};
   }
   taps_count_ = t;
+  inputs_count_ = side_ != nullptr ? t + kSideTaps : t;
+  for (int k = 0; k < t; ++k) {
+    max_offset_ = std::max(max_offset_, taps_[k].offset);
+    if (taps_[k].row_shift < 0) before_ = std::max(before_, static_cast<uint64_t>(-taps_[k].row_shift));
+    if (taps_[k].row_shift > 0) after_ = std::max(after_, static_cast<uint64_t>(taps_[k].row_shift));
+  }
 }
 
 template <typename U>
 U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
-  uint64_t largest = 0;
-  std::array<int64_t, kMaxTaps + kSideTaps> raw;  // the first `inputs` are set
-  const uint64_t clip = mean_magnitude_ >= (uint64_t{1} << 60) ? (uint64_t{1} << 62)
-                                                               : 4 * mean_magnitude_ + 1;
-  const int inputs = side_ != nullptr ? taps_count_ + kSideTaps : taps_count_;
-  for (int t = 0; t < inputs; ++t) {
-    if (t < taps_count_) {
+  // The raw inputs, then clipped, then shifted, all in inputs_.
+  int64_t* in = inputs_.data();
+  if (index >= max_offset_ && x >= before_ && x + after_ < row_length_) {
+    for (int t = 0; t < taps_count_; ++t) in[t] = static_cast<Signed>(residuals[index - taps_[t].offset]);
+  } else {
+    for (int t = 0; t < taps_count_; ++t) {
       const Tap& tap = taps_[t];
       const int64_t position = static_cast<int64_t>(x) + tap.row_shift;
       const bool inside = tap.offset <= index && position >= 0 &&
                           position < static_cast<int64_t>(row_length_);
-      raw[t] = inside ? static_cast<Signed>(residuals[index - tap.offset]) : 0;
-    } else {  // side[index - 1], side[index], side[index + 1]
-      const uint64_t at = index + static_cast<uint64_t>(t - taps_count_);
-      raw[t] = at >= 1 && at - 1 < size_ ? static_cast<Signed>(side_[at - 1]) : 0;
+      in[t] = inside ? static_cast<Signed>(residuals[index - tap.offset]) : 0;
     }
+  }
+  if (side_ != nullptr) {  // side[index - 1], side[index], side[index + 1]
+    for (int j = 0; j < kSideTaps; ++j) {
+      const uint64_t at = index + static_cast<uint64_t>(j);
+      in[taps_count_ + j] = at >= 1 && at - 1 < size_ ? static_cast<Signed>(side_[at - 1]) : 0;
+    }
+  }
+  const uint64_t clip = mean_magnitude_ >= (uint64_t{1} << 60) ? (uint64_t{1} << 62)
+                                                               : 4 * mean_magnitude_ + 1;
+  uint64_t largest = 0;
+  for (int t = 0; t < inputs_count_; ++t) {
     uint64_t magnitude =
-        raw[t] < 0 ? uint64_t{0} - static_cast<uint64_t>(raw[t]) : static_cast<uint64_t>(raw[t]);
+        in[t] < 0 ? uint64_t{0} - static_cast<uint64_t>(in[t]) : static_cast<uint64_t>(in[t]);
     if (magnitude > clip) {
       magnitude = clip;
-      raw[t] = raw[t] < 0 ? -static_cast<int64_t>(clip) : static_cast<int64_t>(clip);
+      in[t] = in[t] < 0 ? -static_cast<int64_t>(clip) : static_cast<int64_t>(clip);
     }
     largest |= magnitude;
   }
   const int width = std::bit_width(largest);
   const int shift = width > kInputBits ? width - kInputBits : 0;
   int64_t sum = 0;
-  for (int t = 0; t < inputs; ++t) {
-    inputs_[t] = raw[t] >> shift;
-    sum += weights_[t] * inputs_[t];
+  for (int t = 0; t < inputs_count_; ++t) {
+    in[t] >>= shift;
+    sum += weights_[t] * in[t];
   }
   return static_cast<U>(static_cast<uint64_t>(sum >> kWeightShift) << shift);
 }
@@ -162,8 +179,7 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   const Signed error = static_cast<Signed>(final_residual);
   if (error == 0) return;
   const int32_t step = error > 0 ? kStep : -kStep;
-  const int inputs = side_ != nullptr ? taps_count_ + kSideTaps : taps_count_;
-  for (int t = 0; t < inputs; ++t) {
+  for (int t = 0; t < inputs_count_; ++t) {
     int32_t w = weights_[t];
     if (inputs_[t] > 0) w += step;
     if (inputs_[t] < 0) w -= step;
@@ -214,10 +230,7 @@ struct RefinementEstimate {
     refined_bits += other.refined_bits;
     return *this;
   }
-  // The stage must save at least 1/64 of the estimate.
-  bool Pays() const {
-    return refined_bits < plain_bits && refined_bits + plain_bits / 64 <= plain_bits;
-  }
+  bool Pays() const { return SavesEnough(plain_bits, refined_bits); }
 };
 
 template <typename U>
@@ -241,9 +254,11 @@ RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
   ResidualCostEstimate<U> plain, refined;
   for (uint64_t row = 0; row < rows; ++row) {
     predictor.StartRow(row);
+    if (blender) blender->StartRow(row);
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = row * row_length + x;
-      const U base = blender ? blender->Predict(values, index) : predictor.Predict(values, index, x);
+      const U base =
+          blender ? blender->Predict(values, index, x) : predictor.Predict(values, index, x);
       if (blender) blender->Update(values[index]);
       const U residual = static_cast<U>(values[index] - base);
       const U first_residual =

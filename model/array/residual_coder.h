@@ -133,6 +133,12 @@ class ResidualCostEstimate {
   uint64_t count_ = 0;
 };
 
+// Whether an optional stage whose estimate is `candidate_bits` earns its
+// place against `plain_bits`: it must save at least 1/64 of them.
+inline bool SavesEnough(uint64_t plain_bits, uint64_t candidate_bits) {
+  return candidate_bits < plain_bits && candidate_bits + plain_bits / 64 <= plain_bits;
+}
+
 template <typename U>
 class ResidualCoder {
  public:
