@@ -8,6 +8,7 @@
 
 #include "io/file_window.h"
 #include "io/unique_fd.h"
+#include "src/byte_order.h"
 
 namespace lmarc {
 namespace {
@@ -94,10 +95,10 @@ StatusOr<std::vector<TypedRegion>> LocatePnm(const FileWindow& file) {
 StatusOr<std::vector<TypedRegion>> LocateBmp(const FileWindow& file) {
   uint8_t h[54];
   RETURN_IF_ERROR(file.Read(0, h, "header"));
-  const auto le32 = [&h](int at) { return uint32_t{h[at]} | uint32_t{h[at + 1]} << 8 | uint32_t{h[at + 2]} << 16 | uint32_t{h[at + 3]} << 24; };
-  const uint32_t pixels = le32(10), info_bytes = le32(14), compression = le32(30);
-  const int32_t width = static_cast<int32_t>(le32(18)), signed_height = static_cast<int32_t>(le32(22));
-  const uint16_t bits = static_cast<uint16_t>(h[28] | h[29] << 8);
+  const uint32_t pixels = LoadLe32(h + 10), info_bytes = LoadLe32(h + 14), compression = LoadLe32(h + 30);
+  const int32_t width = static_cast<int32_t>(LoadLe32(h + 18));
+  const int32_t signed_height = static_cast<int32_t>(LoadLe32(h + 22));
+  const uint16_t bits = LoadLe16(h + 28);
   const bool supported = info_bytes >= 40 && ((bits == 8 && compression == 0) || (bits == 24 && compression == 0) ||
                                               (bits == 32 && (compression == 0 || compression == 3)));
   if (!supported) return std::vector<TypedRegion>{};

@@ -7,6 +7,7 @@
 
 #include "io/file_window.h"
 #include "io/unique_fd.h"
+#include "src/byte_order.h"
 
 namespace lmarc {
 namespace {
@@ -51,16 +52,16 @@ Status ReadFormat(const FileWindow& file, uint64_t at, uint32_t size, Format* fo
   uint8_t raw[40] = {};
   const uint32_t read = std::min<uint32_t>(size, sizeof raw);
   RETURN_IF_ERROR(file.Read(at, std::span(raw, read), "fmt chunk"));
-  format->tag = static_cast<uint16_t>(raw[0] | raw[1] << 8);
-  format->channels = static_cast<uint16_t>(raw[2] | raw[3] << 8);
-  format->block_align = static_cast<uint16_t>(raw[12] | raw[13] << 8);
-  format->bits = static_cast<uint16_t>(raw[14] | raw[15] << 8);
+  format->tag = LoadLe16(raw);
+  format->channels = LoadLe16(raw + 2);
+  format->block_align = LoadLe16(raw + 12);
+  format->bits = LoadLe16(raw + 14);
   if (format->tag == kFormatExtensible) {
     // cbSize, valid bits, channel mask, then the sub-format GUID.
     if (read < 40 || std::memcmp(raw + 26, kGuidTail, sizeof kGuidTail) != 0) {
       format->tag = 0;  // an extensible format we do not know: no regions
     } else {
-      format->tag = static_cast<uint16_t>(raw[24] | raw[25] << 8);
+      format->tag = LoadLe16(raw + 24);
     }
   }
   if (format->channels == 0 || format->bits == 0 || format->bits % 8 != 0 ||

@@ -1,11 +1,13 @@
 #include "jobs/bench_media.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
+#include "io/image_file.h"
+#include "io/wave_file.h"
 #include "jobs/bench_process.h"
 #include "src/byte_order.h"
 
@@ -65,36 +67,6 @@ std::string WaveHeader(const TypedRegion& r, uint64_t data_bytes) {
   return std::string(h.begin(), h.end());
 }
 
-// The payload of a WAV (its data chunk) or PNM (the raster after the header;
-// `samples` receives 1 or 3); false when the file is neither.
-bool MediaPayload(const std::string& file, std::string_view* payload, int* samples) {
-  if (file.size() >= 12 && file.compare(0, 4, "RIFF") == 0 && file.compare(8, 4, "WAVE") == 0) {
-    for (size_t at = 12; at + 8 <= file.size();) {
-      const uint32_t size = LoadLe32(reinterpret_cast<const uint8_t*>(file.data()) + at + 4);
-      if (file.compare(at, 4, "data") == 0) {
-        *payload = std::string_view(file).substr(at + 8, size);
-        *samples = 1;
-        return true;
-      }
-      at += 8 + uint64_t{size} + (size & 1);
-    }
-    return false;
-  }
-  if (file.size() < 3 || file[0] != 'P' || (file[1] != '5' && file[1] != '6')) return false;
-  size_t at = 2;
-  for (int field = 0; field < 3; ++field) {  // width, height, maxval
-    while (at < file.size() && (std::isspace(static_cast<unsigned char>(file[at])) || file[at] == '#')) {
-      if (file[at] == '#') at = file.find('\n', at);
-      if (at == std::string::npos) return false;
-      ++at;
-    }
-    while (at < file.size() && std::isdigit(static_cast<unsigned char>(file[at]))) ++at;
-  }
-  *payload = std::string_view(file).substr(std::min(file.size(), at + 1));
-  *samples = file[1] == '6' ? 3 : 1;
-  return true;
-}
-
 BenchMethod Peer(std::string name, const std::string& tool, const std::string& executable,
                  std::string suffix, std::vector<std::string> compress,
                  const std::string& decoder, std::vector<std::string> decompress,
@@ -110,6 +82,27 @@ StatusOr<std::string> ReadWhole(const std::string& path) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return IoError(path + ": cannot read");
   return bytes;
+}
+
+// The samples or pixels of a WAV or PNM file, found by the scanners
+// `lmarc compress` uses (headers may differ between writers), and the
+// samples per pixel (1 for sound); nothing when the file holds no single
+// such region.
+struct MediaContent {
+  std::string bytes;
+  uint64_t samples = 1;
+};
+StatusOr<std::optional<MediaContent>> ReadMediaContent(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::string file, ReadWhole(path));
+  const std::span<const uint8_t> head(reinterpret_cast<const uint8_t*>(file.data()), file.size());
+  StatusOr<std::vector<TypedRegion>> regions =
+      HasWaveMagic(head)    ? LocateWaveSamples(path, file.size())
+      : HasImageMagic(head) ? LocateImagePixels(path, file.size())
+                            : StatusOr<std::vector<TypedRegion>>(std::vector<TypedRegion>{});
+  if (!regions.ok() || regions->size() != 1) return std::optional<MediaContent>();
+  const TypedRegion& r = regions->front();
+  const uint64_t samples = IsPixels(r) && r.layout.shape.size() == 3 ? r.layout.shape[2] : 1;
+  return std::optional<MediaContent>(MediaContent{file.substr(r.offset, r.bytes()), samples});
 }
 
 }  // namespace
@@ -198,15 +191,13 @@ std::vector<BenchMethod> MediaPeersFor(const TypedRegion& region, const MediaToo
 
 SameCheck SameMediaContent() {
   return [](const std::string& input, const std::string& restored) -> StatusOr<bool> {
-    ASSIGN_OR_RETURN(const std::string original, ReadWhole(input));
-    ASSIGN_OR_RETURN(const std::string decoded, ReadWhole(restored));
-    std::string_view a, b;
-    int a_samples = 0, b_samples = 0;
-    if (!MediaPayload(original, &a, &a_samples) || !MediaPayload(decoded, &b, &b_samples)) return false;
-    if (a_samples == b_samples) return a == b;
-    if (a_samples != 1 || b_samples != 3 || b.size() != 3 * a.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {  // gray decoded as RGB: R = G = B = the gray value
-      if (b[3 * i] != a[i]) return false;
+    ASSIGN_OR_RETURN(const std::optional<MediaContent> a, ReadMediaContent(input));
+    ASSIGN_OR_RETURN(const std::optional<MediaContent> b, ReadMediaContent(restored));
+    if (!a || !b) return false;
+    if (a->samples == b->samples) return a->bytes == b->bytes;
+    if (a->samples != 1 || b->samples != 3 || b->bytes.size() != 3 * a->bytes.size()) return false;
+    for (size_t i = 0; i < a->bytes.size(); ++i) {  // gray decoded as RGB: R = G = B = the gray value
+      if (b->bytes[3 * i] != a->bytes[i]) return false;
     }
     return true;
   };

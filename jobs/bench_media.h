@@ -38,8 +38,9 @@ std::vector<std::string> MissingMediaTools(const MediaTools& tools);
 // The peers that apply to `region` (its copy written by WriteMediaCopy).
 std::vector<BenchMethod> MediaPeersFor(const TypedRegion& region, const MediaTools& tools);
 
-// Same samples (WAV data chunk) or pixels (PNM raster; a gray image decoded
-// as RGB compares its first channel) in the copy and a decoded file.
+// Same samples or pixels in the copy and a decoded file, as the scanners of
+// io/wave_file.h and io/image_file.h find them (headers may differ; a gray
+// image decoded as RGB compares its first channel).
 SameCheck SameMediaContent();
 
 }  // namespace lmarc
