@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "tests/test_rng.h"
@@ -124,21 +125,25 @@ TEST(LmsPredictorTest, EstimateSaysWhereItPays) {
   const std::vector<uint16_t> resonance = Resonance(20000);
   const Geometry geometry({resonance.size()});
   PredictorSpec previous_value;  // order 1 on dim 0
-  const RefinementEstimate single =
-      EstimateRefinement(resonance.data(), geometry, previous_value, 1 << 16, NeuralStage{8, 0});
+  const uint64_t rows = SampleRows(geometry, 1 << 16);
+  const std::vector<uint16_t> resonance_residuals =
+      BaseResiduals(resonance.data(), geometry, previous_value, rows);
+  const std::span<const uint16_t> residuals(resonance_residuals);
+  const RefinementEstimate single = EstimateRefinement(residuals, geometry, NeuralStage{8, 0});
   EXPECT_TRUE(single.Pays());
   // The cascade sees the same polynomial residuals; its second neuron only
   // changes the refined estimate.
-  const RefinementEstimate cascade =
-      EstimateRefinement(resonance.data(), geometry, previous_value, 1 << 16, NeuralStage{8, 16});
+  const RefinementEstimate cascade = EstimateRefinement(residuals, geometry, NeuralStage{8, 16});
   EXPECT_EQ(cascade.plain_bits, single.plain_bits);
   EXPECT_NE(cascade.refined_bits, single.refined_bits);
   // Independent noise: nothing to learn.
   TestRng rng(3);
   std::vector<uint16_t> noise(20000);
   for (uint16_t& v : noise) v = static_cast<uint16_t>(rng.Next());
+  const std::vector<uint16_t> noise_residuals =
+      BaseResiduals(noise.data(), geometry, previous_value, rows);
   const RefinementEstimate estimate =
-      EstimateRefinement(noise.data(), geometry, previous_value, 1 << 16, NeuralStage{8, 0});
+      EstimateRefinement(std::span<const uint16_t>(noise_residuals), geometry, NeuralStage{8, 0});
   EXPECT_FALSE(estimate.Pays()) << estimate.plain_bits << " vs " << estimate.refined_bits;
   EXPECT_GT(estimate.plain_bits, 0u);
 }

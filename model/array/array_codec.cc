@@ -352,15 +352,22 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
       columns_plan.column_predictors.push_back(
           array::ChoosePredictor(column_values[c].data(), column_geometry, column_sample, &bits));
     }
-    // The first column's residuals: the side inputs of the others.
-    const std::vector<U> side = array::PolynomialResiduals(
-        column_values[0].data(), column_geometry, columns_plan.column_predictors[0]);
+    // The columns' base residuals on the sample, once for every estimate;
+    // the first column's on all rows: the side inputs of the others.
+    const uint64_t sample_rows = array::SampleRows(column_geometry, column_sample);
+    std::vector<std::vector<U>> residuals;
+    for (uint64_t c = 0; c < columns; ++c) {
+      residuals.push_back(array::BaseResiduals(column_values[c].data(), column_geometry,
+                                               columns_plan.column_predictors[c],
+                                               c == 0 ? column_geometry.rows() : sample_rows));
+    }
     columns_plan.neural = ChooseRefinement<U>(level, column_geometry, [&](array::NeuralStage stage) {
       array::RefinementEstimate estimate;
       for (uint64_t c = 0; c < columns; ++c) {
-        estimate += array::EstimateRefinement(column_values[c].data(), column_geometry,
-                                              columns_plan.column_predictors[c], column_sample,
-                                              stage, c > 0 ? side.data() : nullptr);
+        const std::span<const U> sample(residuals[c].data(),
+                                        sample_rows * column_geometry.row_length());
+        estimate += array::EstimateRefinement(sample, column_geometry, stage,
+                                              c > 0 ? residuals[0].data() : nullptr);
       }
       return estimate;
     });
@@ -371,10 +378,12 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
                array::BlendApplies(geometry, std::bit_width(value_limit)) &&
                array::BlendPays(values.data(), geometry, plan.predictor, value_limit,
                                 SampleElements(level));
+  const std::vector<U> base_residuals =
+      array::BaseResiduals(values.data(), geometry, plan.predictor,
+                           array::SampleRows(geometry, SampleElements(level)), plan.blend,
+                           value_limit);
   plan.neural = ChooseRefinement<U>(level, geometry, [&](array::NeuralStage stage) {
-    return array::EstimateRefinement<U>(values.data(), geometry, plan.predictor,
-                                        SampleElements(level), stage, nullptr, plan.blend,
-                                        value_limit);
+    return array::EstimateRefinement(std::span<const U>(base_residuals), geometry, stage);
   });
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));

@@ -38,6 +38,7 @@
 #include <bit>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -187,30 +188,6 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   }
 }
 
-// The polynomial residuals of `spec` on all of `values` (the side input of
-// the neural stage for the columns after the first).
-template <typename U>
-std::vector<U> PolynomialResiduals(const U* values, const Geometry& geometry,
-                                   const PredictorSpec& spec) {
-  RowPredictor predictor(geometry, spec);
-  std::vector<U> residuals(geometry.size());
-  const uint64_t row_length = geometry.row_length();
-  for (uint64_t row = 0; row < geometry.rows(); ++row) {
-    predictor.StartRow(row);
-    for (uint64_t x = 0; x < row_length; ++x) {
-      const uint64_t index = row * row_length + x;
-      residuals[index] = static_cast<U>(values[index] - predictor.Predict(values, index, x));
-    }
-  }
-  return residuals;
-}
-
-// ResidualCostEstimate bits of `spec`'s residuals without and with the
-// neural `stage` (and `side` inputs of its first neuron), over the
-// polynomial predictor or, with `blend`, the blend predictor (values at
-// most `blend_limit`), on the first rows of `values`
-// (ordered integers): about `sample_elements` of them (whole rows, at least
-// one).
 // The neural stage of a pass: `taps` previous taps of the first neuron (0:
 // no stage) and `second_taps` of a second neuron, without side inputs, that
 // predicts what the first missed from the first's residuals (0: none) —
@@ -221,6 +198,39 @@ struct NeuralStage {
   bool on() const { return taps > 0; }
 };
 inline constexpr int kSecondStageTaps = 16;  // the second neuron the encoder tries
+
+// Whole rows covering about `sample_elements` of `geometry` (at least one):
+// where the encoder's estimates look.
+inline uint64_t SampleRows(const Geometry& geometry, uint64_t sample_elements) {
+  return std::min(geometry.rows(), sample_elements / geometry.row_length() + 1);
+}
+
+// The residuals of the base predictor — `spec`'s polynomial or, with
+// `blend`, the blend predictor (values at most `blend_limit`) — on the
+// first `rows` rows of `values` (ordered integers), modulo 2^W: what the
+// neural stage learns from, and for the first column of records the side
+// input of the others.
+template <typename U>
+std::vector<U> BaseResiduals(const U* values, const Geometry& geometry, const PredictorSpec& spec,
+                             uint64_t rows, bool blend = false, U blend_limit = 0) {
+  const uint64_t row_length = geometry.row_length();
+  RowPredictor predictor(geometry, spec);
+  std::optional<BlendPredictor<U>> blender;
+  if (blend) blender.emplace(geometry, blend_limit);
+  std::vector<U> residuals(rows * row_length);
+  for (uint64_t row = 0; row < rows; ++row) {
+    predictor.StartRow(row);
+    if (blender) blender->StartRow(row);
+    for (uint64_t x = 0; x < row_length; ++x) {
+      const uint64_t index = row * row_length + x;
+      const U base =
+          blender ? blender->Predict(values, index, x) : predictor.Predict(values, index, x);
+      if (blender) blender->Update(values[index]);
+      residuals[index] = static_cast<U>(values[index] - base);
+    }
+  }
+  return residuals;
+}
 
 struct RefinementEstimate {
   uint64_t plain_bits = 0;
@@ -233,40 +243,31 @@ struct RefinementEstimate {
   bool Pays() const { return SavesEnough(plain_bits, refined_bits); }
 };
 
+// ResidualCostEstimate bits of base `residuals` (BaseResiduals: whole rows
+// of `geometry` from the first) without and with the neural `stage` (and
+// `side` inputs of its first neuron).
 template <typename U>
-RefinementEstimate EstimateRefinement(const U* values, const Geometry& geometry,
-                                      const PredictorSpec& spec, uint64_t sample_elements,
-                                      NeuralStage stage, const U* side = nullptr,
-                                      bool blend = false, U blend_limit = 0) {
+RefinementEstimate EstimateRefinement(std::span<const U> residuals, const Geometry& geometry,
+                                      NeuralStage stage, const U* side = nullptr) {
   const uint64_t row_length = geometry.row_length();
-  const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
-  RowPredictor predictor(geometry, spec);
-  std::optional<BlendPredictor<U>> blender;
-  if (blend) blender.emplace(geometry, blend_limit);
+  const uint64_t rows = residuals.size() / row_length;
   LmsPredictor<U> neuron(geometry, stage.taps, side);
   std::optional<LmsPredictor<U>> second;
   std::vector<U> first_residuals;
   if (stage.second_taps > 0) {
     second.emplace(geometry, stage.second_taps);
-    first_residuals.resize(rows * row_length);
+    first_residuals.resize(residuals.size());
   }
-  std::vector<U> polynomial_residuals(rows * row_length);
   ResidualCostEstimate<U> plain, refined;
   for (uint64_t row = 0; row < rows; ++row) {
-    predictor.StartRow(row);
-    if (blender) blender->StartRow(row);
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = row * row_length + x;
-      const U base =
-          blender ? blender->Predict(values, index, x) : predictor.Predict(values, index, x);
-      if (blender) blender->Update(values[index]);
-      const U residual = static_cast<U>(values[index] - base);
+      const U residual = residuals[index];
       const U first_residual =
-          static_cast<U>(residual - neuron.Predict(polynomial_residuals.data(), index, x));
+          static_cast<U>(residual - neuron.Predict(residuals.data(), index, x));
       const U final_residual =
           second ? static_cast<U>(first_residual - second->Predict(first_residuals.data(), index, x))
                  : first_residual;
-      polynomial_residuals[index] = residual;
       neuron.Update(first_residual, residual);
       if (second) {
         first_residuals[index] = first_residual;
