@@ -1,6 +1,6 @@
 // Tests of the blend predictor (model/array/blend_predictor.h): exact on
 // planes and on flat areas, follows the predictor that fits an edge, stays
-// within the value range, and is chosen where it pays.
+// within the value range, and hands the coder its contexts.
 #include "model/array/blend_predictor.h"
 
 #include <gtest/gtest.h>
@@ -75,26 +75,44 @@ TEST(BlendPredictorTest, PredictionsStayInRange) {
   }
 }
 
-TEST(BlendPredictorTest, PaysOnImagesNotOnNoise) {
-  const Geometry geometry({64, 64});
-  std::vector<uint8_t> image, noise;
-  uint64_t state = 1;
-  for (int y = 0; y < 64; ++y) {
-    for (int x = 0; x < 64; ++x) {
-      // A smooth wave, a diagonal edge and noise of -2..+5 levels: Lorenzo
-      // triples the noise, averaging neighbours halves it.
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      const double wave = 60 * std::sin(0.2 * x + 0.05 * y);
-      image.push_back(static_cast<uint8_t>(100 + wave + (x > y ? 50 : 0) + static_cast<int>(state >> 61) - 2));
-      noise.push_back(static_cast<uint8_t>(state >> 56));
+TEST(BlendPredictorTest, HintsNameTextureEnergyAndFraction) {
+  // A flat area: no differences (texture 62 = all five-level codes at 0),
+  // no recent errors (energy 0), an exact prediction (fraction at the
+  // middle state). A horizontal ramp of 1 per pixel: NE - N = 1,
+  // N - NW = 1 and NW - W = 0 give texture (3 * 5 + 3) * 5 + 2 = 92.
+  const Geometry geometry({8, 8});
+  BlendPredictor<uint8_t> blend(geometry, 255);
+  std::vector<uint8_t> flat(64, 40);
+  for (uint64_t i = 0; i < 64; ++i) {
+    if (i % 8 == 0) blend.StartRow(i / 8);
+    const uint8_t prediction = blend.Predict(flat.data(), i, i % 8);
+    if (i > 0) {
+      EXPECT_EQ(prediction, 40);  // the first pixel predicts 0
     }
+    blend.Update(flat[i]);
   }
-  PredictorSpec lorenzo;
-  lorenzo.orders = 0;
-  lorenzo.set_order(0, 1);
-  lorenzo.set_order(1, 1);
-  EXPECT_TRUE(BlendPays<uint8_t>(image.data(), geometry, lorenzo, 255, 1 << 20));
-  EXPECT_FALSE(BlendPays<uint8_t>(noise.data(), geometry, lorenzo, 255, 1 << 20));
+  EXPECT_EQ(blend.hint().texture, 62);
+  EXPECT_EQ(blend.hint().energy, 0);
+  EXPECT_EQ(blend.hint().fraction, CodingHint::kFractionStates / 2);
+
+  BlendPredictor<uint8_t> ramp_blend(geometry, 255);
+  std::vector<uint8_t> ramp(64);
+  for (uint64_t i = 0; i < 64; ++i) ramp[i] = static_cast<uint8_t>(10 + i % 8);
+  for (uint64_t i = 0; i < 64; ++i) {
+    if (i % 8 == 0) ramp_blend.StartRow(i / 8);
+    ramp_blend.Predict(ramp.data(), i, i % 8);
+    const CodingHint hint = ramp_blend.hint();
+    ASSERT_GE(hint.texture, 0);
+    ASSERT_LT(hint.texture, CodingHint::kTextureStates);
+    ASSERT_GE(hint.energy, 0);
+    ASSERT_LT(hint.energy, CodingHint::kEnergyStates);
+    ASSERT_GE(hint.fraction, 0);
+    ASSERT_LT(hint.fraction, CodingHint::kFractionStates);
+    ramp_blend.Update(ramp[i]);
+  }
+  ramp_blend.StartRow(7);
+  ramp_blend.Predict(ramp.data(), 7 * 8 + 4, 4);
+  EXPECT_EQ(ramp_blend.hint().texture, 92);
 }
 
 }  // namespace

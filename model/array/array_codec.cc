@@ -90,16 +90,19 @@ bool FullRefinementSearch(int level) { return level >= 2; }
 // The neural stage for passes over `pass_geometry`: of the tried previous
 // taps the one whose estimate (`estimate(stage)`, summed over the passes)
 // is lowest, when it pays; then the second neuron, when it lowers the
-// estimate further. Off (taps 0) when nothing pays.
+// estimate further. Off (taps 0) when nothing pays. `bits` (or null)
+// receives the estimate with the chosen stage (or without one).
 template <typename U, typename Estimate>
 array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
-                                    const Estimate& estimate) {
+                                    const Estimate& estimate, uint64_t* bits = nullptr) {
   array::NeuralStage best;
   array::RefinementEstimate best_estimate;
   std::vector<int> tried = array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry);
   if (!FullRefinementSearch(level)) tried.resize(1);
+  uint64_t plain_bits = 0;
   for (const int taps : tried) {
     const array::RefinementEstimate e = estimate(array::NeuralStage{taps, 0});
+    plain_bits = e.plain_bits;
     if (e.Pays() && (!best.on() || e.refined_bits < best_estimate.refined_bits)) {
       best.taps = taps;
       best_estimate = e;
@@ -107,8 +110,13 @@ array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
   }
   if (best.on() && FullRefinementSearch(level)) {
     const array::NeuralStage cascade{best.taps, array::kSecondStageTaps};
-    if (estimate(cascade).refined_bits < best_estimate.refined_bits) best = cascade;
+    const uint64_t cascade_bits = estimate(cascade).refined_bits;
+    if (cascade_bits < best_estimate.refined_bits) {
+      best = cascade;
+      best_estimate.refined_bits = cascade_bits;
+    }
   }
+  if (bits != nullptr) *bits = best.on() ? best_estimate.refined_bits : plain_bits;
   return best;
 }
 
@@ -162,7 +170,7 @@ template <typename U, typename Bits>
   array::RowPredictor predictor(geometry, model.spec);
   std::optional<array::BlendPredictor<U>> blender;
   if (model.blend) blender.emplace(geometry, max_value);
-  array::ResidualCoder<U> coder(geometry, mix, max_value);
+  array::ResidualCoder<U> coder(geometry, mix, max_value, model.blend);
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
   std::vector<U> polynomial_residuals;
@@ -192,7 +200,8 @@ template <typename U, typename Bits>
       const U first_prediction = prediction;
       if (second) prediction += second->Predict(first_residuals.data(), index, x);
       const U residual =
-          coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)));
+          coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)),
+                     blender ? blender->hint() : array::CodingHint{});
       values[index] = static_cast<U>((prediction + residual) & value_mask);
       if (blender) blender->Update(values[index]);
       if (neuron) {
@@ -239,14 +248,23 @@ template <typename U, typename Bits>
 }
 
 template <typename U>
-Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) {
+Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, U value_limit, int level) {
   const uint64_t sample = SampleElements(level);
   Plan<U> plan;
   uint64_t direct_bits = 0;
   plan.predictor = array::ChoosePredictor(values->data(), geometry, sample, &direct_bits);
+  // Images: the blend is a candidate instead of the polynomial, on the
+  // values or the ranks (EncodeTyped decides).
+  const auto choose_blend = [&] {
+    const U limit = plan.table.empty() ? value_limit : static_cast<U>(plan.table.size() - 1);
+    plan.blend = array::BlendApplies(geometry, std::bit_width(limit));
+  };
 
   std::vector<U> table = array::SortedDistinct(values->data(), values->size());
-  if (table.size() > values->size() / kTableMaxDistinctFraction) return plan;
+  if (table.size() > values->size() / kTableMaxDistinctFraction) {
+    choose_blend();
+    return plan;
+  }
   std::vector<U> ranks = *values;
   array::ToRanks(table, ranks.data(), ranks.size());
   uint64_t rank_bits = 0, table_bits = 0;
@@ -262,6 +280,7 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, int level) 
     plan.predictor = rank_predictor;
     *values = std::move(ranks);
   }
+  choose_blend();
   return plan;
 }
 
@@ -373,18 +392,31 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
     });
     RETURN_IF_ERROR(EncodePlanned(geometry, columns_plan, value_limit, &values, level, &by_columns));
   }
-  Plan<U> plan = ChoosePlan(&values, geometry, level);
-  plan.blend = plan.transform == Transform::kValues &&
-               array::BlendApplies(geometry, std::bit_width(value_limit)) &&
-               array::BlendPays(values.data(), geometry, plan.predictor, value_limit,
-                                SampleElements(level));
-  const std::vector<U> base_residuals =
-      array::BaseResiduals(values.data(), geometry, plan.predictor,
-                           array::SampleRows(geometry, SampleElements(level)), plan.blend,
-                           value_limit);
-  plan.neural = ChooseRefinement<U>(level, geometry, [&](array::NeuralStage stage) {
-    return array::EstimateRefinement(std::span<const U>(base_residuals), geometry, stage);
-  });
+  Plan<U> plan = ChoosePlan(&values, geometry, value_limit, level);
+  // The neural stage on the chosen base; the blend (a candidate for images)
+  // must beat the polynomial, each with its own neural stage.
+  const U plan_limit = plan.table.empty() ? value_limit : static_cast<U>(plan.table.size() - 1);
+  const auto refine = [&](bool blend, uint64_t* bits) {
+    const std::vector<U> base_residuals =
+        array::BaseResiduals(values.data(), geometry, plan.predictor,
+                             array::SampleRows(geometry, SampleElements(level)), blend, plan_limit);
+    return ChooseRefinement<U>(
+        level, geometry,
+        [&](array::NeuralStage stage) {
+          return array::EstimateRefinement(std::span<const U>(base_residuals), geometry, stage);
+        },
+        bits);
+  };
+  uint64_t planned_bits = 0;
+  plan.neural = refine(plan.blend, &planned_bits);
+  if (plan.blend) {
+    uint64_t polynomial_bits = 0;
+    const array::NeuralStage polynomial_neural = refine(false, &polynomial_bits);
+    if (polynomial_bits <= planned_bits) {
+      plan.blend = false;
+      plan.neural = polynomial_neural;
+    }
+  }
   const size_t start = body->size();
   RETURN_IF_ERROR(EncodePlanned(geometry, plan, value_limit, &values, level, body));
   if (!by_columns.empty() && by_columns.size() < body->size() - start) {
@@ -440,10 +472,8 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   const bool blend = transform == static_cast<uint8_t>(Transform::kBlend);
   if (blend) {
     RETURN_IF_ERROR(reader->U8("transform", &transform));
-    if (transform != static_cast<uint8_t>(Transform::kValues) ||
-        !array::BlendApplies(geometry, std::bit_width(value_limit))) {
-      return Corrupt("array: blend predictor on transform " + std::to_string(transform) +
-                     " or a shape it does not apply to");
+    if (transform > static_cast<uint8_t>(Transform::kValueTable)) {
+      return Corrupt("array: blend predictor on transform " + std::to_string(transform));
     }
   }
   if (transform > static_cast<uint8_t>(Transform::kColumns)) {
@@ -511,6 +541,9 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
   }
   std::vector<U> values(elements);
   const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
+  if (blend && !array::BlendApplies(geometry, std::bit_width(max_value))) {
+    return Corrupt("array: blend predictor on a shape or value range it does not apply to");
+  }
   RETURN_IF_ERROR(CodeValues(bits, geometry, PassModel<U>{.spec = spec, .blend = blend, .neural = neural}, mix, max_value,
                              value_limit, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));

@@ -16,9 +16,15 @@
 // two latest rows of pixels; its weight is
 //   2^34 / (1 + e_k) + 1,   e_k = its errors at W, WW, N, NW and NE (0 if
 //   absent; 1/e weighs better than 1/e^2 on the image set: -0.2 to -1.6 %),
-// and the prediction is round(sum w_k p_k / sum w_k) clamped to
-// [0, value limit]. Integer arithmetic only (|p_k| < 2^19, weights at most
-// 2^34 + 1: the sums of 10 products stay below 2^58).
+// the blend is B = round(8 sum w_k p_k / sum w_k) in 1/8 units, and the
+// prediction is round(B / 8) (halves up) clamped to [0, value limit].
+// Integer arithmetic only (|p_k| < 2^19, weights at most 2^34 + 1: the
+// sums of 10 products stay below 2^58, times 8 below 2^61).
+//
+// With each prediction it hands the residual coder a CodingHint: the
+// texture (NE - N, N - NW, NW - W in five levels each), the energy (its own
+// recent absolute errors around the pixel, in half-octave steps) and the
+// fraction (B - 8 * prediction + 4, 0..7).
 #pragma once
 
 #include <algorithm>
@@ -53,7 +59,8 @@ class BlendPredictor {
         samples_(geometry.rank() == 3 ? geometry.extent(2) : 1),
         line_(width_ * samples_),
         value_limit_(value_limit),
-        errors_(2 * line_ * kPredictors, 0) {}
+        detail_shift_(std::max(0, static_cast<int>(std::bit_width(value_limit)) - 8)),
+        errors_(2 * line_ * kSlotErrors, 0) {}
 
   // Call before the first element of each row of the Geometry, rows in
   // order: a row is a row of pixels ([h, w]) or one pixel ([h, w, c]).
@@ -97,10 +104,24 @@ class BlendPredictor {
       p_[9] = w + n - nw + x0 - (w0 + n0 - nw0);
       count_ = kPredictors;
     }
+    hint_.texture = (Detail(ne - n) * 5 + Detail(n - nw)) * 5 + Detail(nw - w);
     if (!up && !left) {
-      prediction_ = s > 0 ? p_[7] : 0;
+      hint_.energy = 0;
+      precise_ = (s > 0 ? p_[7] : 0) * kFraction;
+      prediction_ = precise_ / kFraction;
+      hint_.fraction = kFraction / 2;
       return Clamp(prediction_);
     }
+    uint64_t energy = 0;
+    if (left) energy += 2 * Error(x - 1, y, kPredictors);
+    if (x > 1) energy += Error(x - 2, y, kPredictors);
+    if (up) {
+      energy += 2 * Error(x, y - 1, kPredictors);
+      if (left) energy += Error(x - 1, y - 1, kPredictors);
+      if (right) energy += Error(x + 1, y - 1, kPredictors);
+    }
+    if (s > 0) energy += 2 * errors_[(Slot(x, y) - s) * kSlotErrors + kPredictors];
+    hint_.energy = EnergyState(energy >> detail_shift_);
     // Weighted mean; weights 2^34 / (1 + e) + 1.
     int64_t weighted = 0, total = 0;
     for (int k = 0; k < count_; ++k) {
@@ -117,8 +138,9 @@ class BlendPredictor {
       total += weight;
     }
     // Floor division, rounded to nearest.
-    const int64_t numerator = weighted + total / 2;
-    prediction_ = numerator >= 0 ? numerator / total : -((-numerator + total - 1) / total);
+    precise_ = FloorDivide(weighted * kFraction + total / 2, total);
+    prediction_ = FloorDivide(precise_ + kFraction / 2, kFraction);
+    hint_.fraction = static_cast<int>(precise_ - prediction_ * kFraction + kFraction / 2);
     return Clamp(prediction_);
   }
 
@@ -127,53 +149,58 @@ class BlendPredictor {
     const int64_t v = static_cast<int64_t>(value);
     // Only the sub-predictors this sample has: a slot of sample 0 is never
     // read beyond them.
-    uint32_t* e = &errors_[Slot(x_, y_) * kPredictors];
+    uint32_t* e = &errors_[Slot(x_, y_) * kSlotErrors];
     for (int k = 0; k < count_; ++k) {
       const int64_t d = v > p_[k] ? v - p_[k] : p_[k] - v;
       e[k] = static_cast<uint32_t>(std::min<int64_t>(d, kErrorCap));
     }
+    const int64_t final_error = v > prediction_ ? v - prediction_ : prediction_ - v;
+    e[kPredictors] = static_cast<uint32_t>(std::min<int64_t>(final_error, kErrorCap));
   }
 
+  // Contexts of the element last predicted, for the residual coder.
+  CodingHint hint() const { return hint_; }
+
  private:
+  // The sub-predictors' errors and the blend's own, per sample.
+  static constexpr int kSlotErrors = kPredictors + 1;
+
+  // A pixel difference in 5 levels: 0, +-(1..2), +-(3..) after dropping
+  // detail_shift_ low bits.
+  int Detail(int64_t d) const {
+    const int64_t a = (d < 0 ? -d : d) >> detail_shift_;
+    const int level = a == 0 ? 0 : (a <= 2 ? 1 : 2);
+    return d < 0 ? 2 - level : 2 + level;
+  }
+  // Half-octave steps of an error sum: 0, 1, 2, 3, 4-5, 6-7, 8-11, ...
+  static int EnergyState(uint64_t e) {
+    if (e < 4) return static_cast<int>(e);
+    const int width = std::bit_width(e);
+    const int state = 2 * width - 2 + static_cast<int>((e >> (width - 2)) & 1);
+    return std::min(state, CodingHint::kEnergyStates - 1);
+  }
+  static constexpr int64_t kFraction = CodingHint::kFractionStates;
+  static int64_t FloorDivide(int64_t a, int64_t b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+  }
   // Error slot of sample s_ of pixel (x, y): two rows of pixels in turn.
   uint64_t Slot(uint64_t x, uint64_t y) const { return (y & 1) * line_ + x * samples_ + s_; }
-  uint64_t Error(uint64_t x, uint64_t y, int k) const { return errors_[Slot(x, y) * kPredictors + k]; }
+  uint64_t Error(uint64_t x, uint64_t y, int k) const { return errors_[Slot(x, y) * kSlotErrors + k]; }
   U Clamp(int64_t p) const {
     return static_cast<U>(std::clamp<int64_t>(p, 0, static_cast<int64_t>(value_limit_)));
   }
 
   const uint64_t width_, samples_, line_;
   const U value_limit_;
-  std::vector<uint32_t> errors_;  // [2 rows][width][samples][kPredictors]
+  const int detail_shift_;        // value bits beyond 8, dropped from differences
+  std::vector<uint32_t> errors_;  // [2 rows][width][samples][kSlotErrors]
+  CodingHint hint_;
+  int64_t precise_ = 0;    // the blend in 1/kFraction units
+  int64_t prediction_ = 0;  // precise_ rounded to an integer, before clamping
   std::array<int64_t, kPredictors> p_{};
   int count_ = 0;
-  int64_t prediction_ = 0;
   uint64_t row_y_ = 0, row_pixel_ = 0;  // of the current row
   uint64_t x_ = 0, y_ = 0, s_ = 0;      // pixel and sample last predicted
 };
-
-// Whether the blend beats the polynomial `spec` on the first rows of
-// `values` (about `sample_elements`, whole rows of the Geometry): its
-// ResidualCostEstimate must be at least 1/64 lower.
-template <typename U>
-bool BlendPays(const U* values, const Geometry& geometry, const PredictorSpec& spec,
-               U value_limit, uint64_t sample_elements) {
-  const uint64_t row_length = geometry.row_length();
-  const uint64_t rows = std::min(geometry.rows(), sample_elements / row_length + 1);
-  RowPredictor polynomial(geometry, spec);
-  BlendPredictor<U> blend(geometry, value_limit);
-  ResidualCostEstimate<U> plain, blended;
-  for (uint64_t row = 0; row < rows; ++row) {
-    polynomial.StartRow(row);
-    blend.StartRow(row);
-    for (uint64_t x = 0; x < row_length; ++x) {
-      const uint64_t index = row * row_length + x;
-      plain.Add(static_cast<U>(values[index] - polynomial.Predict(values, index, x)));
-      blended.Add(static_cast<U>(values[index] - blend.Predict(values, index, x)));
-      blend.Update(values[index]);
-    }
-  }
-  return SavesEnough(plain.Bits(), blended.Bits());
-}
 
 }  // namespace lmarc::array

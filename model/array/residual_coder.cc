@@ -30,26 +30,41 @@ uint64_t ResidualCostEstimate<U>::Bits() const {
 }
 
 template <typename U>
-ResidualCoder<U>::ResidualCoder(const Geometry& geometry, bool mix, U max_value)
+ResidualCoder<U>::ResidualCoder(const Geometry& geometry, bool mix, U max_value, bool hinted)
     : row_length_(geometry.row_length()),
       above_stride_(geometry.above_stride()),
       plane_stride_(geometry.rank() >= 3 ? geometry.stride(geometry.rank() - 3) : 0),
       rows_per_plane_(geometry.rank() >= 2 ? geometry.extent(geometry.rank() - 2) : 1),
       planes_(geometry.rank() >= 3 ? geometry.extent(geometry.rank() - 3) : 1),
-      models_(mix ? kLengthModels : 1),
+      models_(mix ? (hinted ? kLengthModels : kPlainModels) : 1),
+      hinted_(hinted),
       value_shift_(std::bit_width(max_value) > kValueBits ? std::bit_width(max_value) - kValueBits
                                                           : 0),
       state_(geometry.size(), 0),
       logistic_(cm::Logistic()),
-      sign_(3 * 3 * 16),
-      top_(size_t{kBits + 1} << kTopBits),
+      sign_(hinted ? CodingHint::kFractionStates * 3 * 3 * 4 : 3 * 3 * 16),
+      top_((hinted ? CodingHint::kEnergyStates / 2 : 1) * (size_t{kBits + 1} << kTopBits)),
       low_(kBits) {
-  length_models_[kNeighbours].resize(size_t{kLengthStates} * kLengthStates * kLengthNodes);
+  length_models_[kNeighbours].resize(
+      (hinted && !mix ? size_t{CodingHint::kEnergyStates} * kLengthStates * kLengthStates
+                      : size_t{kLengthStates} * kLengthStates) *
+      kLengthNodes);
   if (mix) {
     length_models_[kActivity].resize(size_t{kActivityStates} * kLengthNodes);
     length_models_[kValue].resize((size_t{1} << kValueBits) * kLengthNodes);
     length_models_[kFar].resize(size_t{kLengthStates} * kLengthStates * kLengthNodes);
-    mixer_ = std::make_unique<cm::Mixer>(kLengthModels, kLengthNodes);
+    if (hinted) {
+      length_models_[kTexture].resize(size_t{CodingHint::kTextureStates} *
+                                      (CodingHint::kEnergyStates / 4) * kLengthNodes);
+      length_models_[kEnergy].resize(size_t{CodingHint::kEnergyStates} * kLengthStates *
+                                     kLengthNodes);
+    }
+    if (hinted) {
+      hinted_sign_.resize(size_t{CodingHint::kTextureStates} * CodingHint::kFractionStates * 4);
+      sign_mixer_ = std::make_unique<cm::Mixer>(2, CodingHint::kFractionStates * 4);
+    }
+    mixer_ = std::make_unique<cm::Mixer>(models_,
+                                         kLengthNodes * (hinted ? CodingHint::kEnergyStates : 1));
   }
 }
 

@@ -139,6 +139,19 @@ inline bool SavesEnough(uint64_t plain_bits, uint64_t candidate_bits) {
   return candidate_bits < plain_bits && candidate_bits + plain_bits / 64 <= plain_bits;
 }
 
+// Contexts a predictor can hand the coder along with each prediction
+// (the blend predictor does, for images): `texture` in [0, kTextureStates)
+// names the local pattern of pixel differences, `energy` in
+// [0, kEnergyStates) the expected size of the residual.
+struct CodingHint {
+  static constexpr int kTextureStates = 125;
+  static constexpr int kEnergyStates = 32;
+  static constexpr int kFractionStates = 8;
+  int texture = 0;
+  int energy = 0;
+  int fraction = 0;
+};
+
 template <typename U>
 class ResidualCoder {
  public:
@@ -153,7 +166,10 @@ class ResidualCoder {
   // geometry.size() bytes of neighbour state plus fixed tables: 6.3 MiB
   // mixed and 2.2 MiB unmixed for W = 64, 0.9 MiB mixed for W = 32, less
   // for narrower types.
-  ResidualCoder(const Geometry& geometry, bool mix, U max_value);
+  // With `hinted`, every Code passes a CodingHint: two more length models
+  // (texture with energy, energy with the above length), mixer weights per
+  // energy, and the sign and top bits in hint contexts.
+  ResidualCoder(const Geometry& geometry, bool mix, U max_value, bool hinted = false);
 
   // Call before the first element of each row, rows in order.
   void StartRow(uint64_t row);
@@ -162,7 +178,8 @@ class ResidualCoder {
   // given its prediction, and returns it. The decoder passes residual = 0 and
   // gets the decoded one.
   template <typename Bits>
-  U Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U residual);
+  U Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U residual,
+         CodingHint hint = {});
 
   // True once the decoder met an impossible residual (length > W, or a
   // magnitude beyond 2^(W-1)); the decoded values are then meaningless.
@@ -174,7 +191,8 @@ class ResidualCoder {
   static constexpr int kLengthStates = kBits + 2;  // 0 = no neighbour, else length + 1
   static constexpr int kActivityStates = 2 * kLengthStates;
   static constexpr int kValueBits = kBits >= 64 ? 12 : (kBits >= 32 ? 10 : 8);
-  enum LengthModel { kNeighbours, kActivity, kValue, kFar, kLengthModels };
+  enum LengthModel { kNeighbours, kActivity, kValue, kFar, kTexture, kEnergy, kLengthModels };
+  static constexpr int kPlainModels = kTexture;
 
   int LengthOf(uint64_t i) const { return (state_[i] & ~kSignFlag) + 1; }
   // 0: absent or zero, 1: positive, 2: negative.
@@ -189,7 +207,8 @@ class ResidualCoder {
   const uint64_t plane_stride_;
   const uint64_t rows_per_plane_;  // extent of the second-last dim (1 for 1-D)
   const uint64_t planes_;          // extent of the third-last dim (1 below 3-D)
-  const int models_;               // length models in use: kLengthModels or 1
+  const int models_;               // length models in use: the first 1, 4 or 6
+  const bool hinted_;
   const int value_shift_;          // prediction >> value_shift_: the value context
   bool has_above_ = false;         // of the current row
   bool has_plane_ = false;
@@ -201,9 +220,12 @@ class ResidualCoder {
   std::array<std::vector<BitModel>, kLengthModels> length_models_;
   std::array<size_t, kLengthModels> length_context_{};
   std::unique_ptr<cm::Mixer> mixer_;  // only when mixing
+  int mixer_set_ = 0;                 // of the current element, times kLengthNodes
   const cm::LogisticTables& logistic_;
 
   std::vector<BitModel> sign_;  // [left sign][above sign][min(length, 15)]
+  std::vector<BitModel> hinted_sign_;
+  std::unique_ptr<cm::Mixer> sign_mixer_;
   std::vector<BitModel> top_;   // [length][node of the top-bits tree]
   std::vector<BitModel> low_;   // [bit position]
 };
@@ -215,11 +237,11 @@ template <typename U>
 uint32_t ResidualCoder<U>::LengthP(int node) {
   if (models_ == 1) return length_models_[kNeighbours][length_context_[kNeighbours] + node].p();
   int16_t* inputs = mixer_->inputs();
-  for (int m = 0; m < kLengthModels; ++m) {
+  for (int m = 0; m < models_; ++m) {
     const uint32_t p = length_models_[m][length_context_[m] + node].p();
     inputs[m] = static_cast<int16_t>(cm::Stretch(logistic_, p));
   }
-  return mixer_->Mix(logistic_, node);
+  return mixer_->Mix(logistic_, mixer_set_ + node);
 }
 
 template <typename U>
@@ -230,11 +252,15 @@ void ResidualCoder<U>::LengthUpdate(int node, int bit) {
 
 template <typename U>
 template <typename Bits>
-U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U residual) {
+U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U residual,
+                         CodingHint hint) {
   const bool has_left = x > 0;
   const int left = has_left ? LengthOf(index - 1) : 0;
   const int above = has_above_ ? LengthOf(index - above_stride_) : 0;
-  length_context_[kNeighbours] = static_cast<size_t>(left * kLengthStates + above) * kLengthNodes;
+  length_context_[kNeighbours] =
+      hinted_ && models_ == 1
+          ? static_cast<size_t>((hint.energy * kLengthStates + left) * kLengthStates + above) * kLengthNodes
+          : static_cast<size_t>(left * kLengthStates + above) * kLengthNodes;
   if (models_ > 1) {
     const int left2 = x > 1 ? LengthOf(index - 2) : 0;
     int sum = left + above + left2;
@@ -251,6 +277,14 @@ U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U
         static_cast<size_t>(top < kValueStates ? top : kValueStates - 1) * kLengthNodes;
     const int plane = has_plane_ ? LengthOf(index - plane_stride_) : 0;
     length_context_[kFar] = static_cast<size_t>(plane * kLengthStates + left2) * kLengthNodes;
+    if (hinted_) {
+      length_context_[kTexture] =
+          static_cast<size_t>(hint.texture * (CodingHint::kEnergyStates / 4) + hint.energy / 4) *
+          kLengthNodes;
+      length_context_[kEnergy] =
+          static_cast<size_t>(hint.energy * kLengthStates + above) * kLengthNodes;
+      mixer_set_ = hint.energy * kLengthNodes;
+    }
   }
 
   // 1. Length.
@@ -275,17 +309,37 @@ U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U
   // 2. Sign.
   const int left_sign = has_left ? SignOf(index - 1) : 0;
   const int above_sign = has_above_ ? SignOf(index - above_stride_) : 0;
-  BitModel& sign_model =
-      sign_[(left_sign * 3 + above_sign) * 16 + (coded_length < 15 ? coded_length : 15)];
-  const int negative = bits.Code((residual >> (kBits - 1)) & 1, sign_model.p());
-  sign_model.Update(negative);
+  const int short_length = coded_length < 3 ? coded_length : 3;
+  int negative;
+  if (hinted_ && models_ > 1) {
+    BitModel& by_neighbours =
+        sign_[((hint.fraction * 3 + left_sign) * 3 + above_sign) * 4 + short_length];
+    BitModel& by_texture =
+        hinted_sign_[(hint.texture * CodingHint::kFractionStates + hint.fraction) * 4 +
+                     short_length];
+    int16_t* inputs = sign_mixer_->inputs();
+    inputs[0] = static_cast<int16_t>(cm::Stretch(logistic_, by_neighbours.p()));
+    inputs[1] = static_cast<int16_t>(cm::Stretch(logistic_, by_texture.p()));
+    const uint32_t p = sign_mixer_->Mix(logistic_, hint.fraction * 4 + short_length);
+    negative = bits.Code((residual >> (kBits - 1)) & 1, p);
+    by_neighbours.Update(negative);
+    by_texture.Update(negative);
+    sign_mixer_->Update(negative);
+  } else {
+    BitModel& sign_model =
+        hinted_ ? sign_[((hint.fraction * 3 + left_sign) * 3 + above_sign) * 4 + short_length]
+                : sign_[(left_sign * 3 + above_sign) * 16 + (coded_length < 15 ? coded_length : 15)];
+    negative = bits.Code((residual >> (kBits - 1)) & 1, sign_model.p());
+    sign_model.Update(negative);
+  }
 
   // 3. Bits below the leading one.
   U decoded = static_cast<U>(U{1} << (coded_length - 1));
   int position = coded_length - 2;
   int top_node = 1;
   for (int k = 0; k < kTopBits && position >= 0; ++k, --position) {
-    BitModel& model = top_[coded_length * (1 << kTopBits) + top_node];
+    BitModel& model =
+        top_[((hint.energy / 2) * (kBits + 1) + coded_length) * (1 << kTopBits) + top_node];
     const int bit = bits.Code((magnitude >> position) & 1, model.p());
     model.Update(bit);
     top_node = top_node * 2 + bit;
