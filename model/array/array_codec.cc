@@ -10,6 +10,7 @@
 #include "model/array/lms_predictor.h"
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
+#include "model/array/sequence_hints.h"
 #include "model/array/row_length.h"
 #include "model/array/value_map.h"
 #include "model/array/value_table.h"
@@ -170,7 +171,17 @@ template <typename U, typename Bits>
   array::RowPredictor predictor(geometry, model.spec);
   std::optional<array::BlendPredictor<U>> blender;
   if (model.blend) blender.emplace(geometry, max_value);
-  array::ResidualCoder<U> coder(geometry, mix, max_value, model.blend);
+  // Sound: a 1-D pass with the neural stage gets hints from its residuals.
+  std::optional<array::SequenceHints<U>> sequence;
+  if (!model.blend && neural.on() && geometry.rank() == 1) {
+    sequence.emplace(model.side, geometry.size(), std::bit_width(value_mask));
+  }
+  using CoderModel = typename array::ResidualCoder<U>::Model;
+  array::ResidualCoder<U> coder(geometry,
+                                model.blend || sequence ? CoderModel::kHinted
+                                : mix                   ? CoderModel::kMixed
+                                                        : CoderModel::kNeighbours,
+                                max_value);
   // The neural stage (lms_predictor.h) learns from the polynomial residuals.
   std::optional<array::LmsPredictor<U>> neuron;
   std::vector<U> polynomial_residuals;
@@ -201,9 +212,10 @@ template <typename U, typename Bits>
       if (second) prediction += second->Predict(first_residuals.data(), index, x);
       const U residual =
           coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)),
-                     blender ? blender->hint() : array::CodingHint{});
+                     blender ? blender->hint() : (sequence ? sequence->Hint(index) : array::CodingHint{}));
       values[index] = static_cast<U>((prediction + residual) & value_mask);
       if (blender) blender->Update(values[index]);
+      if (sequence) sequence->Update(index, residual);
       if (neuron) {
         polynomial_residuals[index] = wrap(static_cast<U>(values[index] - polynomial));
         const U first_residual = wrap(static_cast<U>(values[index] - first_prediction));

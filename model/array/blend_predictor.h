@@ -141,6 +141,13 @@ class BlendPredictor {
     precise_ = FloorDivide(weighted * kFraction + total / 2, total);
     prediction_ = FloorDivide(precise_ + kFraction / 2, kFraction);
     hint_.fraction = static_cast<int>(precise_ - prediction_ * kFraction + kFraction / 2);
+    const auto skew = [&](int64_t p) {
+      const int64_t d = p * kFraction - precise_;
+      const int64_t a = (d < 0 ? -d : d) >> detail_shift_;
+      const int level = a < kFraction / 2 ? 0 : (a < 3 * kFraction ? 1 : 2);
+      return d < 0 ? 2 - level : 2 + level;
+    };
+    hint_.skew = (skew(p_[0]) * 5 + skew(p_[1])) * 5 + skew(p_[3]);
     return Clamp(prediction_);
   }
 

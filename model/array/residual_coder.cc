@@ -30,41 +30,44 @@ uint64_t ResidualCostEstimate<U>::Bits() const {
 }
 
 template <typename U>
-ResidualCoder<U>::ResidualCoder(const Geometry& geometry, bool mix, U max_value, bool hinted)
+ResidualCoder<U>::ResidualCoder(const Geometry& geometry, Model model, U max_value)
     : row_length_(geometry.row_length()),
       above_stride_(geometry.above_stride()),
       plane_stride_(geometry.rank() >= 3 ? geometry.stride(geometry.rank() - 3) : 0),
       rows_per_plane_(geometry.rank() >= 2 ? geometry.extent(geometry.rank() - 2) : 1),
       planes_(geometry.rank() >= 3 ? geometry.extent(geometry.rank() - 3) : 1),
-      models_(mix ? (hinted ? kLengthModels : kPlainModels) : 1),
-      hinted_(hinted),
+      hinted_(model == Model::kHinted),
       value_shift_(std::bit_width(max_value) > kValueBits ? std::bit_width(max_value) - kValueBits
                                                           : 0),
       state_(geometry.size(), 0),
       logistic_(cm::Logistic()),
-      sign_(hinted ? CodingHint::kFractionStates * 3 * 3 * 4 : 3 * 3 * 16),
-      top_((hinted ? CodingHint::kEnergyStates / 2 : 1) * (size_t{kBits + 1} << kTopBits)),
+      sign_(hinted_ ? CodingHint::kFractionStates * 3 * 3 * 4 : 3 * 3 * 16),
+      top_((hinted_ ? CodingHint::kEnergyStates / 2 : 1) * (size_t{kBits + 1} << kTopBits)),
       low_(kBits) {
-  length_models_[kNeighbours].resize(
-      (hinted && !mix ? size_t{CodingHint::kEnergyStates} * kLengthStates * kLengthStates
-                      : size_t{kLengthStates} * kLengthStates) *
-      kLengthNodes);
-  if (mix) {
-    length_models_[kActivity].resize(size_t{kActivityStates} * kLengthNodes);
-    length_models_[kValue].resize((size_t{1} << kValueBits) * kLengthNodes);
-    length_models_[kFar].resize(size_t{kLengthStates} * kLengthStates * kLengthNodes);
-    if (hinted) {
-      length_models_[kTexture].resize(size_t{CodingHint::kTextureStates} *
-                                      (CodingHint::kEnergyStates / 4) * kLengthNodes);
-      length_models_[kEnergy].resize(size_t{CodingHint::kEnergyStates} * kLengthStates *
-                                     kLengthNodes);
-    }
-    if (hinted) {
-      hinted_sign_.resize(size_t{CodingHint::kTextureStates} * CodingHint::kFractionStates * 4);
-      sign_mixer_ = std::make_unique<cm::Mixer>(2, CodingHint::kFractionStates * 4);
-    }
+  // The models in use, in LengthModel order, each with its table of
+  // (context, tree node).
+  const auto use = [&](LengthModel model, size_t contexts) {
+    ++models_;
+    length_models_[model].resize(contexts * kLengthNodes);
+  };
+  constexpr size_t kTextureContexts = size_t{CodingHint::kTextureStates} * (CodingHint::kEnergyStates / 4);
+  use(kNeighbours, size_t{kLengthStates} * kLengthStates);
+  if (model != Model::kNeighbours) {
+    use(kActivity, kActivityStates);
+    use(kValue, size_t{1} << kValueBits);
+    use(kFar, size_t{kLengthStates} * kLengthStates);
+  }
+  if (hinted_) {
+    use(kTexture, kTextureContexts);
+    use(kSkew, kTextureContexts);
+    use(kEnergy, size_t{CodingHint::kEnergyStates} * kLengthStates);
+    texture_sign_.resize(size_t{CodingHint::kTextureStates} * CodingHint::kFractionStates * 4);
+    skew_sign_.resize(size_t{CodingHint::kTextureStates} * CodingHint::kFractionStates * 4);
+    sign_mixer_ = std::make_unique<cm::Mixer>(3, CodingHint::kFractionStates * 4);
+  }
+  if (models_ > 1) {
     mixer_ = std::make_unique<cm::Mixer>(models_,
-                                         kLengthNodes * (hinted ? CodingHint::kEnergyStates : 1));
+                                         kLengthNodes * (hinted_ ? CodingHint::kEnergyStates : 1));
   }
 }
 

@@ -24,7 +24,8 @@
 // one weight set per tree node; without it (level 1, faster) the neighbours
 // model alone drives the coder. Mixing saves 2.4 % on the development arrays
 // at about half the speed (docs/array.md). The sign's context is the signs
-// of the left and above residuals and min(L, 15).
+// of the left and above residuals and min(L, 15). Images and sound add
+// hinted models (CodingHint, below) at every level.
 //
 // "Left", "above" and "plane" are the previous element along the last,
 // second-last and third-last dims of the Geometry.
@@ -139,15 +140,19 @@ inline bool SavesEnough(uint64_t plain_bits, uint64_t candidate_bits) {
   return candidate_bits < plain_bits && candidate_bits + plain_bits / 64 <= plain_bits;
 }
 
-// Contexts a predictor can hand the coder along with each prediction
-// (the blend predictor does, for images): `texture` in [0, kTextureStates)
-// names the local pattern of pixel differences, `energy` in
-// [0, kEnergyStates) the expected size of the residual.
+// Contexts a predictor can hand the coder along with each prediction (the
+// blend predictor for images, SequenceHints for sound): `texture` and
+// `skew`, each in [0, kTextureStates), name two local patterns (pixel
+// differences and the sub-predictors' offsets from the prediction; recent
+// residuals and the other channel's), `energy` in [0, kEnergyStates) the
+// expected size of the residual, `fraction` in [0, kFractionStates) the
+// rounding offset of the prediction (the middle state: none known).
 struct CodingHint {
   static constexpr int kTextureStates = 125;
   static constexpr int kEnergyStates = 32;
   static constexpr int kFractionStates = 8;
   int texture = 0;
+  int skew = 0;
   int energy = 0;
   int fraction = 0;
 };
@@ -166,10 +171,12 @@ class ResidualCoder {
   // geometry.size() bytes of neighbour state plus fixed tables: 6.3 MiB
   // mixed and 2.2 MiB unmixed for W = 64, 0.9 MiB mixed for W = 32, less
   // for narrower types.
-  // With `hinted`, every Code passes a CodingHint: two more length models
-  // (texture with energy, energy with the above length), mixer weights per
-  // energy, and the sign and top bits in hint contexts.
-  ResidualCoder(const Geometry& geometry, bool mix, U max_value, bool hinted = false);
+  // kHinted mixes like kMixed, and every Code passes a CodingHint: three
+  // more length models (texture and skew, each with energy / 4; energy
+  // with the above length), mixer weights per energy, a mixed sign and
+  // energy in the top bits' context.
+  enum class Model { kNeighbours, kMixed, kHinted };
+  ResidualCoder(const Geometry& geometry, Model model, U max_value);
 
   // Call before the first element of each row, rows in order.
   void StartRow(uint64_t row);
@@ -191,8 +198,7 @@ class ResidualCoder {
   static constexpr int kLengthStates = kBits + 2;  // 0 = no neighbour, else length + 1
   static constexpr int kActivityStates = 2 * kLengthStates;
   static constexpr int kValueBits = kBits >= 64 ? 12 : (kBits >= 32 ? 10 : 8);
-  enum LengthModel { kNeighbours, kActivity, kValue, kFar, kTexture, kEnergy, kLengthModels };
-  static constexpr int kPlainModels = kTexture;
+  enum LengthModel { kNeighbours, kActivity, kValue, kFar, kTexture, kSkew, kEnergy, kLengthModels };
 
   int LengthOf(uint64_t i) const { return (state_[i] & ~kSignFlag) + 1; }
   // 0: absent or zero, 1: positive, 2: negative.
@@ -207,7 +213,9 @@ class ResidualCoder {
   const uint64_t plane_stride_;
   const uint64_t rows_per_plane_;  // extent of the second-last dim (1 for 1-D)
   const uint64_t planes_;          // extent of the third-last dim (1 below 3-D)
-  const int models_;               // length models in use: the first 1, 4 or 6
+  // The length models in use: the first models_ of LengthModel (kNeighbours:
+  // 1, kMixed: 4, kHinted: all).
+  int models_ = 0;
   const bool hinted_;
   const int value_shift_;          // prediction >> value_shift_: the value context
   bool has_above_ = false;         // of the current row
@@ -224,7 +232,8 @@ class ResidualCoder {
   const cm::LogisticTables& logistic_;
 
   std::vector<BitModel> sign_;  // [left sign][above sign][min(length, 15)]
-  std::vector<BitModel> hinted_sign_;
+  std::vector<BitModel> texture_sign_;
+  std::vector<BitModel> skew_sign_;
   std::unique_ptr<cm::Mixer> sign_mixer_;
   std::vector<BitModel> top_;   // [length][node of the top-bits tree]
   std::vector<BitModel> low_;   // [bit position]
@@ -257,10 +266,7 @@ U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U
   const bool has_left = x > 0;
   const int left = has_left ? LengthOf(index - 1) : 0;
   const int above = has_above_ ? LengthOf(index - above_stride_) : 0;
-  length_context_[kNeighbours] =
-      hinted_ && models_ == 1
-          ? static_cast<size_t>((hint.energy * kLengthStates + left) * kLengthStates + above) * kLengthNodes
-          : static_cast<size_t>(left * kLengthStates + above) * kLengthNodes;
+  length_context_[kNeighbours] = static_cast<size_t>(left * kLengthStates + above) * kLengthNodes;
   if (models_ > 1) {
     const int left2 = x > 1 ? LengthOf(index - 2) : 0;
     int sum = left + above + left2;
@@ -280,6 +286,9 @@ U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U
     if (hinted_) {
       length_context_[kTexture] =
           static_cast<size_t>(hint.texture * (CodingHint::kEnergyStates / 4) + hint.energy / 4) *
+          kLengthNodes;
+      length_context_[kSkew] =
+          static_cast<size_t>(hint.skew * (CodingHint::kEnergyStates / 4) + hint.energy / 4) *
           kLengthNodes;
       length_context_[kEnergy] =
           static_cast<size_t>(hint.energy * kLengthStates + above) * kLengthNodes;
@@ -311,24 +320,27 @@ U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U
   const int above_sign = has_above_ ? SignOf(index - above_stride_) : 0;
   const int short_length = coded_length < 3 ? coded_length : 3;
   int negative;
-  if (hinted_ && models_ > 1) {
+  if (hinted_) {
     BitModel& by_neighbours =
         sign_[((hint.fraction * 3 + left_sign) * 3 + above_sign) * 4 + short_length];
     BitModel& by_texture =
-        hinted_sign_[(hint.texture * CodingHint::kFractionStates + hint.fraction) * 4 +
+        texture_sign_[(hint.texture * CodingHint::kFractionStates + hint.fraction) * 4 +
                      short_length];
+    BitModel& by_skew =
+        skew_sign_[(hint.skew * CodingHint::kFractionStates + hint.fraction) * 4 + short_length];
     int16_t* inputs = sign_mixer_->inputs();
     inputs[0] = static_cast<int16_t>(cm::Stretch(logistic_, by_neighbours.p()));
     inputs[1] = static_cast<int16_t>(cm::Stretch(logistic_, by_texture.p()));
+    inputs[2] = static_cast<int16_t>(cm::Stretch(logistic_, by_skew.p()));
     const uint32_t p = sign_mixer_->Mix(logistic_, hint.fraction * 4 + short_length);
     negative = bits.Code((residual >> (kBits - 1)) & 1, p);
     by_neighbours.Update(negative);
     by_texture.Update(negative);
+    by_skew.Update(negative);
     sign_mixer_->Update(negative);
   } else {
     BitModel& sign_model =
-        hinted_ ? sign_[((hint.fraction * 3 + left_sign) * 3 + above_sign) * 4 + short_length]
-                : sign_[(left_sign * 3 + above_sign) * 16 + (coded_length < 15 ? coded_length : 15)];
+        sign_[(left_sign * 3 + above_sign) * 16 + (coded_length < 15 ? coded_length : 15)];
     negative = bits.Code((residual >> (kBits - 1)) & 1, sign_model.p());
     sign_model.Update(negative);
   }
