@@ -102,12 +102,7 @@ TEST(BlendPredictorTest, HintsNameTextureEnergyAndFraction) {
     if (i % 8 == 0) ramp_blend.StartRow(i / 8);
     ramp_blend.Predict(ramp.data(), i, i % 8);
     const CodingHint hint = ramp_blend.hint();
-    ASSERT_GE(hint.texture, 0);
-    ASSERT_LT(hint.texture, CodingHint::kTextureStates);
-    ASSERT_GE(hint.energy, 0);
-    ASSERT_LT(hint.energy, CodingHint::kEnergyStates);
-    ASSERT_GE(hint.fraction, 0);
-    ASSERT_LT(hint.fraction, CodingHint::kFractionStates);
+    ASSERT_TRUE(hint.InRange());
     ramp_blend.Update(ramp[i]);
   }
   ramp_blend.StartRow(7);

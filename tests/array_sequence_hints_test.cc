@@ -54,12 +54,7 @@ TEST(SequenceHintsTest, StatesStayInRangeForWideValues) {
   SequenceHints<uint32_t> hints(side.data(), side.size(), 32);
   for (uint64_t i = 0; i < side.size(); ++i) {
     const CodingHint hint = hints.Hint(i);
-    ASSERT_GE(hint.energy, 0);
-    ASSERT_LT(hint.energy, CodingHint::kEnergyStates);
-    ASSERT_GE(hint.texture, 0);
-    ASSERT_LT(hint.texture, CodingHint::kTextureStates);
-    ASSERT_GE(hint.skew, 0);
-    ASSERT_LT(hint.skew, CodingHint::kTextureStates);
+    ASSERT_TRUE(hint.InRange());
     hints.Update(i, side[(i * 7) % side.size()]);
   }
 }

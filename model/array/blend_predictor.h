@@ -121,7 +121,7 @@ class BlendPredictor {
       if (right) energy += Error(x + 1, y - 1, kPredictors);
     }
     if (s > 0) energy += 2 * errors_[(Slot(x, y) - s) * kSlotErrors + kPredictors];
-    hint_.energy = EnergyState(energy >> detail_shift_);
+    hint_.energy = CodingHint::EnergyState(energy >> detail_shift_);
     // Weighted mean; weights 2^34 / (1 + e) + 1.
     int64_t weighted = 0, total = 0;
     for (int k = 0; k < count_; ++k) {
@@ -178,13 +178,6 @@ class BlendPredictor {
     const int64_t a = (d < 0 ? -d : d) >> detail_shift_;
     const int level = a == 0 ? 0 : (a <= 2 ? 1 : 2);
     return d < 0 ? 2 - level : 2 + level;
-  }
-  // Half-octave steps of an error sum: 0, 1, 2, 3, 4-5, 6-7, 8-11, ...
-  static int EnergyState(uint64_t e) {
-    if (e < 4) return static_cast<int>(e);
-    const int width = std::bit_width(e);
-    const int state = 2 * width - 2 + static_cast<int>((e >> (width - 2)) & 1);
-    return std::min(state, CodingHint::kEnergyStates - 1);
   }
   static constexpr int64_t kFraction = CodingHint::kFractionStates;
   static int64_t FloorDivide(int64_t a, int64_t b) {

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -155,6 +156,22 @@ struct CodingHint {
   int skew = 0;
   int energy = 0;
   int fraction = 0;
+
+  // Whether every context is within its states: the coder indexes its
+  // tables with them.
+  bool InRange() const {
+    return texture >= 0 && texture < kTextureStates && skew >= 0 && skew < kTextureStates &&
+           energy >= 0 && energy < kEnergyStates && fraction >= 0 && fraction < kFractionStates;
+  }
+
+  // Half-octave steps of a magnitude e: 0, 1, 2, 3, then 4-5, 6-7, 8-11,
+  // 12-15, ... (two states per bit length), capped at the last state.
+  static int EnergyState(uint64_t e) {
+    if (e < 4) return static_cast<int>(e);
+    const int width = std::bit_width(e);
+    const int state = 2 * width - 2 + static_cast<int>((e >> (width - 2)) & 1);
+    return state < kEnergyStates - 1 ? state : kEnergyStates - 1;
+  }
 };
 
 template <typename U>
@@ -263,6 +280,7 @@ template <typename U>
 template <typename Bits>
 U ResidualCoder<U>::Code(Bits& bits, uint64_t index, uint64_t x, U prediction, U residual,
                          CodingHint hint) {
+  assert(hint.InRange());
   const bool has_left = x > 0;
   const int left = has_left ? LengthOf(index - 1) : 0;
   const int above = has_above_ ? LengthOf(index - above_stride_) : 0;

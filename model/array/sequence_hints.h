@@ -33,7 +33,7 @@ class SequenceHints {
 
   CodingHint Hint(uint64_t index) const {
     CodingHint hint;
-    hint.energy = EnergyState((mean_ >> 4) >> energy_shift_);
+    hint.energy = CodingHint::EnergyState((mean_ >> 4) >> energy_shift_);
     hint.texture = (Level(last_[0], mean_) * 5 + Level(last_[1], mean_)) * 5 + Level(last_[2], mean_);
     if (side_ != nullptr) {
       const auto side = [&](uint64_t at) {
@@ -67,12 +67,6 @@ class SequenceHints {
     const uint64_t a16 = Magnitude(r) << 4;
     const int level = a16 * 4 < mean16 ? 0 : (a16 < 2 * mean16 ? 1 : 2);
     return r < 0 ? 2 - level : 2 + level;
-  }
-  static int EnergyState(uint64_t e) {
-    if (e < 4) return static_cast<int>(e);
-    const int width = std::bit_width(e);
-    const int state = 2 * width - 2 + static_cast<int>((e >> (width - 2)) & 1);
-    return std::min(state, CodingHint::kEnergyStates - 1);
   }
 
   const U* side_;
