@@ -553,7 +553,8 @@ TEST(ArrayCodecTest, CorrelatedResidualsUseTheNeuralStage) {
   EXPECT_EQ(body[transform_at + 3], 0) << "then values";
   const std::vector<uint8_t> fast = EncodeOrDie(raw, layout, 1);
   EXPECT_EQ(fast[transform_at], 4) << "level 1 refines too";
-  EXPECT_EQ(fast[transform_at + 1], 32) << "with the first candidate only";
+  EXPECT_TRUE(fast[transform_at + 1] == 8 || fast[transform_at + 1] == 32)
+      << "with the candidates of at most 32 taps only";
   EXPECT_EQ(fast[transform_at + 2], 0) << "and no second neuron";
   EXPECT_LE(body.size(), fast.size());
   for (int level = 1; level <= 9; level += 2) ExpectRoundTrip(raw, layout, level);

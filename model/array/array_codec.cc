@@ -85,8 +85,13 @@ uint64_t RowSearchElements(int level) {
 bool MixedModel(int level) { return level >= 2; }
 
 // The encoder tries the neural stage at every level; level 1 (the fast one)
-// only the first of the previous-taps candidates and no second neuron.
+// only the previous-taps candidates of at most kFastLevelTaps (decoding
+// time grows with the taps) and no second neuron.
 bool FullRefinementSearch(int level) { return level >= 2; }
+constexpr int kFastLevelTaps = 32;
+// The neural stage's estimates look at level 3's sample or more: a neuron
+// needs some thousands of elements to show what it gains.
+uint64_t RefinementSampleElements(int level) { return SampleElements(std::max(level, 3)); }
 
 // The neural stage for passes over `pass_geometry`: of the tried previous
 // taps the one whose estimate (`estimate(stage)`, summed over the passes)
@@ -99,7 +104,7 @@ array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
   array::NeuralStage best;
   array::RefinementEstimate best_estimate;
   std::vector<int> tried = array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry);
-  if (!FullRefinementSearch(level)) tried.resize(1);
+  if (!FullRefinementSearch(level)) std::erase_if(tried, [](int taps) { return taps > kFastLevelTaps; });
   uint64_t plain_bits = 0;
   for (const int taps : tried) {
     const array::RefinementEstimate e = estimate(array::NeuralStage{taps, 0});
@@ -385,7 +390,8 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
     }
     // The columns' base residuals on the sample, once for every estimate;
     // the first column's on all rows: the side inputs of the others.
-    const uint64_t sample_rows = array::SampleRows(column_geometry, column_sample);
+    const uint64_t sample_rows =
+        array::SampleRows(column_geometry, RefinementSampleElements(level) / columns + 1);
     std::vector<std::vector<U>> residuals;
     for (uint64_t c = 0; c < columns; ++c) {
       residuals.push_back(array::BaseResiduals(column_values[c].data(), column_geometry,
@@ -411,7 +417,7 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
   const auto refine = [&](bool blend, uint64_t* bits) {
     const std::vector<U> base_residuals =
         array::BaseResiduals(values.data(), geometry, plan.predictor,
-                             array::SampleRows(geometry, SampleElements(level)), blend, plan_limit);
+                             array::SampleRows(geometry, RefinementSampleElements(level)), blend, plan_limit);
     return ChooseRefinement<U>(
         level, geometry,
         [&](array::NeuralStage stage) {

@@ -1,4 +1,4 @@
-// A one-neuron neural stage: a linear neuron, trained online by sign-sign
+// A one-neuron neural stage: a linear neuron, trained online by sign-error
 // LMS, that predicts what the polynomial predictor (predictor.h) will miss.
 //
 // Its inputs are the polynomial residuals e (value - polynomial prediction,
@@ -20,11 +20,16 @@
 // the Q14 weights (|w| <= kWeightLimit) fits an int64. The output
 //   correction = ((sum_j w_j * (e_j >> s)) >> 14) << s   (modulo 2^W)
 // is added to the polynomial prediction. After the element is coded, with
-// r its final residual, every weight moves by kStep against the sign of the
-// error: w_j += kStep * sign(r) * sign(input_j), clamped to the limit.
+// r its final residual, every weight moves against the sign of the error by
+// a step that grows with its input's size relative to the mean m (clipped
+// and shifted like the inputs):
+//   w_j += sign(r) * sign(input_j) * kStep * q_j / 4,
+//   q_j = clamp((|input_j| * 4 * floor(2^32 / m)) >> 32, 1, 16)  (4 when m = 0),
+// clamped to the weight limit (a sign-error LMS with normalised, clipped
+// data: 0.5 % smaller sound than sign-sign, about 13 % slower).
 // Weights start at 0: the stage begins as the plain polynomial predictor.
 //
-// Sign-sign LMS minimises |r|, not its code length: on the ordered integers
+// Sign-error LMS minimises |r|, not its code length: on the ordered integers
 // of floats and on fields with fill values it usually costs bits (docs/
 // array.md, "Neural stage"), so the encoder uses it only where the
 // estimate on a sample says it pays.
@@ -103,6 +108,7 @@ class LmsPredictor {
   std::array<int32_t, kMaxTaps + kSideTaps> weights_{};
   std::array<int64_t, kMaxTaps + kSideTaps> inputs_{};  // of the last prediction, shifted
   uint64_t mean_magnitude_ = 0;          // running mean of |e|, in units of e
+  uint64_t inverse_mean_ = 0;            // 2^32 / that mean in input units (0: mean 0)
 };
 
 template <typename U>
@@ -164,6 +170,9 @@ U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
   }
   const int width = std::bit_width(largest);
   const int shift = width > kInputBits ? width - kInputBits : 0;
+  // 2^32 / the mean input magnitude, for the step sizes of the next Update.
+  const uint64_t scaled_mean = std::min<uint64_t>(mean_magnitude_, clip) >> shift;
+  inverse_mean_ = scaled_mean == 0 ? 0 : (uint64_t{1} << 32) / scaled_mean;
   int64_t sum = 0;
   for (int t = 0; t < inputs_count_; ++t) {
     in[t] >>= shift;
@@ -179,11 +188,17 @@ void LmsPredictor<U>::Update(U final_residual, U polynomial_residual) {
   mean_magnitude_ = mean_magnitude_ - (mean_magnitude_ >> 4) + (m >> 4);
   const Signed error = static_cast<Signed>(final_residual);
   if (error == 0) return;
-  const int32_t step = error > 0 ? kStep : -kStep;
+  // Each weight moves by kStep times its input's magnitude relative to the
+  // mean, a / m, clamped to [1/4, 4] in quarters.
+  const bool positive = error > 0;
   for (int t = 0; t < inputs_count_; ++t) {
-    int32_t w = weights_[t];
-    if (inputs_[t] > 0) w += step;
-    if (inputs_[t] < 0) w -= step;
+    const int64_t input = inputs_[t];
+    if (input == 0) continue;
+    const uint64_t magnitude = static_cast<uint64_t>(input < 0 ? -input : input);
+    const uint64_t quarters =
+        inverse_mean_ == 0 ? 4 : std::clamp<uint64_t>((magnitude * 4 * inverse_mean_) >> 32, 1, 16);
+    const int32_t step = static_cast<int32_t>(kStep * quarters / 4);
+    int32_t w = weights_[t] + ((input > 0) == positive ? step : -step);
     weights_[t] = w > kWeightLimit ? kWeightLimit : (w < -kWeightLimit ? -kWeightLimit : w);
   }
 }
