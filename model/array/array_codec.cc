@@ -115,7 +115,7 @@ array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
     }
   }
   if (best.on() && FullRefinementSearch(level)) {
-    const array::NeuralStage cascade{best.taps, array::kSecondStageTaps};
+    const array::NeuralStage cascade{best.taps, array::SecondStageTaps(pass_geometry)};
     const uint64_t cascade_bits = estimate(cascade).refined_bits;
     if (cascade_bits < best_estimate.refined_bits) {
       best = cascade;

@@ -12,7 +12,7 @@
 //   side[i], side[i+1].
 // A neighbour outside the array (or off either end of the row, for the
 // left and above-left/right taps) is 0. Each input is clipped to
-// +-(4 m + 1), m the running mean of |e| (m -= m >> 4, m += |e| >> 4 after
+// +-(8 m + 1), m the running mean of |e| (m -= m >> 4, m += |e| >> 4 after
 // each element; +-2^62 once m reaches 2^60), so that one outlier does not
 // spoil its neighbours' predictions. The inputs are then brought to at most
 // kInputBits bits by one arithmetic right shift s shared by all taps
@@ -75,7 +75,7 @@ class LmsPredictor {
   static int MaxPreviousTaps(const Geometry& geometry) {
     return geometry.rank() == 1 ? kMaxTaps : 27;
   }
-  // The values of P the encoder compares (the fast level only the first).
+  // The values of P the encoder compares (the fast level those up to 32).
   static std::vector<int> TriedPreviousTaps(const Geometry& geometry) {
     return geometry.rank() == 1 ? std::vector<int>{32, 8, 128} : std::vector<int>{3, 27};
   }
@@ -157,7 +157,7 @@ U LmsPredictor<U>::Predict(const U* residuals, uint64_t index, uint64_t x) {
     }
   }
   const uint64_t clip = mean_magnitude_ >= (uint64_t{1} << 60) ? (uint64_t{1} << 62)
-                                                               : 4 * mean_magnitude_ + 1;
+                                                               : 8 * mean_magnitude_ + 1;
   uint64_t largest = 0;
   for (int t = 0; t < inputs_count_; ++t) {
     uint64_t magnitude =
@@ -212,7 +212,11 @@ struct NeuralStage {
   int second_taps = 0;
   bool on() const { return taps > 0; }
 };
-inline constexpr int kSecondStageTaps = 16;  // the second neuron the encoder tries
+// The second neuron the encoder tries: 64 previous taps on 1-D passes
+// (sound), 16 otherwise.
+inline int SecondStageTaps(const Geometry& pass_geometry) {
+  return pass_geometry.rank() == 1 ? 64 : 16;
+}
 
 // Whole rows covering about `sample_elements` of `geometry` (at least one):
 // where the encoder's estimates look.
