@@ -10,8 +10,8 @@
 #include "model/array/lms_predictor.h"
 #include "model/array/predictor.h"
 #include "model/array/residual_coder.h"
-#include "model/array/sequence_hints.h"
 #include "model/array/row_length.h"
+#include "model/array/sequence_hints.h"
 #include "model/array/value_map.h"
 #include "model/array/value_table.h"
 #include "src/arith_coder.h"
@@ -104,7 +104,9 @@ array::NeuralStage ChooseRefinement(int level, const Geometry& pass_geometry,
   array::NeuralStage best;
   array::RefinementEstimate best_estimate;
   std::vector<int> tried = array::LmsPredictor<U>::TriedPreviousTaps(pass_geometry);
-  if (!FullRefinementSearch(level)) std::erase_if(tried, [](int taps) { return taps > kFastLevelTaps; });
+  if (!FullRefinementSearch(level)) {
+    std::erase_if(tried, [](int taps) { return taps > kFastLevelTaps; });
+  }
   uint64_t plain_bits = 0;
   for (const int taps : tried) {
     const array::RefinementEstimate e = estimate(array::NeuralStage{taps, 0});
@@ -215,9 +217,10 @@ template <typename U, typename Bits>
       if (neuron) prediction += neuron->Predict(polynomial_residuals.data(), index, x);
       const U first_prediction = prediction;
       if (second) prediction += second->Predict(first_residuals.data(), index, x);
-      const U residual =
-          coder.Code(bits, index, x, prediction, wrap(static_cast<U>(values[index] - prediction)),
-                     blender ? blender->hint() : (sequence ? sequence->Hint(index) : array::CodingHint{}));
+      const array::CodingHint hint =
+          blender ? blender->hint() : (sequence ? sequence->Hint(index) : array::CodingHint{});
+      const U residual = coder.Code(bits, index, x, prediction,
+                                    wrap(static_cast<U>(values[index] - prediction)), hint);
       values[index] = static_cast<U>((prediction + residual) & value_mask);
       if (blender) blender->Update(values[index]);
       if (sequence) sequence->Update(index, residual);
@@ -417,7 +420,8 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
   const auto refine = [&](bool blend, uint64_t* bits) {
     const std::vector<U> base_residuals =
         array::BaseResiduals(values.data(), geometry, plan.predictor,
-                             array::SampleRows(geometry, RefinementSampleElements(level)), blend, plan_limit);
+                             array::SampleRows(geometry, RefinementSampleElements(level)), blend,
+                             plan_limit);
     return ChooseRefinement<U>(
         level, geometry,
         [&](array::NeuralStage stage) {

@@ -185,7 +185,9 @@ class BlendPredictor {
   }
   // Error slot of sample s_ of pixel (x, y): two rows of pixels in turn.
   uint64_t Slot(uint64_t x, uint64_t y) const { return (y & 1) * line_ + x * samples_ + s_; }
-  uint64_t Error(uint64_t x, uint64_t y, int k) const { return errors_[Slot(x, y) * kSlotErrors + k]; }
+  uint64_t Error(uint64_t x, uint64_t y, int k) const {
+    return errors_[Slot(x, y) * kSlotErrors + k];
+  }
   U Clamp(int64_t p) const {
     return static_cast<U>(std::clamp<int64_t>(p, 0, static_cast<int64_t>(value_limit_)));
   }

@@ -50,7 +50,8 @@ ResidualCoder<U>::ResidualCoder(const Geometry& geometry, Model model, U max_val
     ++models_;
     length_models_[model].resize(contexts * kLengthNodes);
   };
-  constexpr size_t kTextureContexts = size_t{CodingHint::kTextureStates} * (CodingHint::kEnergyStates / 4);
+  constexpr size_t kTextureContexts =
+      size_t{CodingHint::kTextureStates} * (CodingHint::kEnergyStates / 4);
   use(kNeighbours, size_t{kLengthStates} * kLengthStates);
   if (model != Model::kNeighbours) {
     use(kActivity, kActivityStates);

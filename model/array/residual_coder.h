@@ -215,7 +215,11 @@ class ResidualCoder {
   static constexpr int kLengthStates = kBits + 2;  // 0 = no neighbour, else length + 1
   static constexpr int kActivityStates = 2 * kLengthStates;
   static constexpr int kValueBits = kBits >= 64 ? 12 : (kBits >= 32 ? 10 : 8);
-  enum LengthModel { kNeighbours, kActivity, kValue, kFar, kTexture, kSkew, kEnergy, kLengthModels };
+  enum LengthModel {
+    kNeighbours, kActivity, kValue, kFar,  // kMixed
+    kTexture, kSkew, kEnergy,              // kHinted
+    kLengthModels
+  };
 
   int LengthOf(uint64_t i) const { return (state_[i] & ~kSignFlag) + 1; }
   // 0: absent or zero, 1: positive, 2: negative.

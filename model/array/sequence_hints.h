@@ -34,7 +34,8 @@ class SequenceHints {
   CodingHint Hint(uint64_t index) const {
     CodingHint hint;
     hint.energy = CodingHint::EnergyState((mean_ >> 4) >> energy_shift_);
-    hint.texture = (Level(last_[0], mean_) * 5 + Level(last_[1], mean_)) * 5 + Level(last_[2], mean_);
+    hint.texture =
+        (Level(last_[0], mean_) * 5 + Level(last_[1], mean_)) * 5 + Level(last_[2], mean_);
     if (side_ != nullptr) {
       const auto side = [&](uint64_t at) {
         return at < size_ ? Level(static_cast<Signed>(side_[at]), side_mean_) : 2;
@@ -54,7 +55,9 @@ class SequenceHints {
     last_[2] = last_[1];
     last_[1] = last_[0];
     last_[0] = r;
-    if (side_ != nullptr) side_mean_ += Magnitude(static_cast<Signed>(side_[index])) - (side_mean_ >> 4);
+    if (side_ != nullptr) {
+      side_mean_ += Magnitude(static_cast<Signed>(side_[index])) - (side_mean_ >> 4);
+    }
   }
 
  private:
