@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,6 +31,24 @@ TEST(ArrayValueTableTest, EveryByteValue) {
   std::vector<uint8_t> ranks = values;
   ToRanks(table, ranks.data(), ranks.size());
   EXPECT_EQ(ranks, values);  // the table is the identity
+}
+
+TEST(ArrayValueTableTest, SixteenBitValuesRankByIndexLikeWideOnes) {
+  // The indexed path (<= 16 bits) and the sorting one (wider) agree.
+  std::vector<uint16_t> narrow;
+  std::vector<uint32_t> wide;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    const uint16_t v = static_cast<uint16_t>((i * 7919u) % 60013u);
+    narrow.push_back(v);
+    wide.push_back(v);
+  }
+  const std::vector<uint16_t> narrow_table = SortedDistinct(narrow.data(), narrow.size());
+  const std::vector<uint32_t> wide_table = SortedDistinct(wide.data(), wide.size());
+  ASSERT_EQ(narrow_table.size(), wide_table.size());
+  EXPECT_TRUE(std::equal(narrow_table.begin(), narrow_table.end(), wide_table.begin()));
+  ToRanks(narrow_table, narrow.data(), narrow.size());
+  ToRanks(wide_table, wide.data(), wide.size());
+  EXPECT_TRUE(std::equal(narrow.begin(), narrow.end(), wide.begin()));
 }
 
 TEST(ArrayValueTableTest, HostileTablesAndRanksAreCorrupt) {

@@ -205,8 +205,11 @@ template <typename U, typename Bits>
   }
   const uint64_t row_length = geometry.row_length();
   for (uint64_t row = 0; row < geometry.rows(); ++row) {
-    predictor.StartRow(row);
-    if (blender) blender->StartRow(row);
+    if (blender) {
+      blender->StartRow(row);
+    } else {
+      predictor.StartRow(row);
+    }
     coder.StartRow(row);
     const uint64_t base = row * row_length;
     for (uint64_t x = 0; x < row_length; ++x) {

@@ -238,8 +238,11 @@ std::vector<U> BaseResiduals(const U* values, const Geometry& geometry, const Pr
   if (blend) blender.emplace(geometry, blend_limit);
   std::vector<U> residuals(rows * row_length);
   for (uint64_t row = 0; row < rows; ++row) {
-    predictor.StartRow(row);
-    if (blender) blender->StartRow(row);
+    if (blender) {
+      blender->StartRow(row);
+    } else {
+      predictor.StartRow(row);
+    }
     for (uint64_t x = 0; x < row_length; ++x) {
       const uint64_t index = row * row_length + x;
       const U base =

@@ -5,19 +5,40 @@
 
 namespace lmarc::array {
 
+// Values of at most 16 bits are sorted and ranked through a table indexed
+// by the value (linear time); wider ones by sorting and binary search.
+template <typename U>
+constexpr bool kIndexable = sizeof(U) <= 2;
+
 template <typename U>
 std::vector<U> SortedDistinct(const U* values, uint64_t count) {
-  std::vector<U> table(values, values + count);
-  std::sort(table.begin(), table.end());
-  table.erase(std::unique(table.begin(), table.end()), table.end());
-  return table;
+  if constexpr (kIndexable<U>) {
+    std::vector<uint8_t> present(size_t{1} << (8 * sizeof(U)), 0);
+    for (uint64_t i = 0; i < count; ++i) present[values[i]] = 1;
+    std::vector<U> table;
+    for (size_t v = 0; v < present.size(); ++v) {
+      if (present[v]) table.push_back(static_cast<U>(v));
+    }
+    return table;
+  } else {
+    std::vector<U> table(values, values + count);
+    std::sort(table.begin(), table.end());
+    table.erase(std::unique(table.begin(), table.end()), table.end());
+    return table;
+  }
 }
 
 template <typename U>
 void ToRanks(const std::vector<U>& table, U* values, uint64_t count) {
-  for (uint64_t i = 0; i < count; ++i) {
-    values[i] =
-        static_cast<U>(std::lower_bound(table.begin(), table.end(), values[i]) - table.begin());
+  if constexpr (kIndexable<U>) {
+    std::vector<U> rank_of(size_t{1} << (8 * sizeof(U)), 0);
+    for (size_t r = 0; r < table.size(); ++r) rank_of[table[r]] = static_cast<U>(r);
+    for (uint64_t i = 0; i < count; ++i) values[i] = rank_of[values[i]];
+  } else {
+    for (uint64_t i = 0; i < count; ++i) {
+      values[i] =
+          static_cast<U>(std::lower_bound(table.begin(), table.end(), values[i]) - table.begin());
+    }
   }
 }
 
