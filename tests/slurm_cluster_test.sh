@@ -151,11 +151,13 @@ say "array job $id: OK (2 archives via mpirun, restored trees identical)"
 # 5. Kill rank 2 of a running compress job: srun --kill-on-bad-exit must end
 # the job at once (a master waiting for a dead worker would hang until the
 # time limit).
-# 64 MiB: the ranks must live long enough to be found and killed even when
-# the machine is busy with other tests (24 MiB lost that race under ctest -j2).
+# 64 MiB at level 9: the ranks must live long enough to be found and killed
+# even when the machine is busy with other tests (24 MiB at level 5 lost
+# that race under ctest -j2, and 64 MiB at level 5 once in a clean-clone CI
+# run: the job ended within the second between finding rank 2 and the kill).
 make_text "$WORK/input-big.txt" $((64 << 20))
 submit_wait 150 --ntasks=4 --cpus-per-task=1 --time=2 --job-name=lmarc-killed-worker \
-  "--export=ALL,LMARC_INPUT=$WORK/input-big.txt,LMARC_ARCHIVE=$WORK/out/killed.lmarc.h5,LMARC_CHUNK_SIZE=256KiB" \
+  "--export=ALL,LMARC_INPUT=$WORK/input-big.txt,LMARC_ARCHIVE=$WORK/out/killed.lmarc.h5,LMARC_CHUNK_SIZE=256KiB,LMARC_LEVEL=9" \
   "$ROOT/slurm/lmarc-compress.sbatch" >"$WORK/killed.id" &
 waiter=$!
 for ((i = 0; i < 150; i++)); do
