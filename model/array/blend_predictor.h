@@ -106,6 +106,7 @@ class BlendPredictor {
     }
     hint_.texture = (Detail(ne - n) * 5 + Detail(n - nw)) * 5 + Detail(nw - w);
     if (!up && !left) {
+      hint_.skew = kNeutralSkew;
       hint_.energy = 0;
       precise_ = (s > 0 ? p_[7] : 0) * kFraction;
       prediction_ = precise_ / kFraction;
@@ -169,6 +170,8 @@ class BlendPredictor {
   CodingHint hint() const { return hint_; }
 
  private:
+  // The skew of a pixel without neighbours: every offset at level 0.
+  static constexpr int kNeutralSkew = (2 * 5 + 2) * 5 + 2;
   // The sub-predictors' errors and the blend's own, per sample.
   static constexpr int kSlotErrors = kPredictors + 1;
 
