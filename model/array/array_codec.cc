@@ -139,8 +139,13 @@ struct Plan {
   uint8_t table_order = 1;    // kValueTable: predictor order along the table (1..3)
   PredictorSpec predictor;
   std::vector<PredictorSpec> column_predictors;  // kColumns: one per column
-  bool blend = false;         // kBlend prefix (kValues only)
+  bool blend = false;         // kBlend prefix (kValues or kValueTable)
   array::NeuralStage neural;  // kRefined prefix when on
+
+  // The largest value the main pass codes: a rank with a value table.
+  U MaxValue(U value_limit) const {
+    return table.empty() ? value_limit : static_cast<U>(table.size() - 1);
+  }
 };
 
 // How one coding pass predicts its elements.
@@ -279,8 +284,7 @@ Plan<U> ChoosePlan(std::vector<U>* values, const Geometry& geometry, U value_lim
   // Images: the blend is a candidate instead of the polynomial, on the
   // values or the ranks (EncodeTyped decides).
   const auto choose_blend = [&] {
-    const U limit = plan.table.empty() ? value_limit : static_cast<U>(plan.table.size() - 1);
-    plan.blend = array::BlendApplies(geometry, std::bit_width(limit));
+    plan.blend = array::BlendApplies(geometry, std::bit_width(plan.MaxValue(value_limit)));
   };
 
   std::vector<U> table = array::SortedDistinct(values->data(), values->size());
@@ -338,14 +342,12 @@ Status EncodePlanned(const Geometry& geometry, const Plan<U>& plan, U value_limi
     if (plan.transform == Transform::kValueTable) {
       std::vector<U> table = plan.table;
       RETURN_IF_ERROR(CodeValues(bits, Geometry({table.size()}),
-                                 PassModel<U>{.spec = PredictorSpec{plan.table_order}}, mix, value_limit,
-                                 value_limit, table.data()));
+                                 PassModel<U>{.spec = PredictorSpec{plan.table_order}}, mix,
+                                 value_limit, value_limit, table.data()));
     }
-    const U max_value = plan.transform == Transform::kValueTable
-                            ? static_cast<U>(plan.table.size() - 1)
-                            : value_limit;
-    RETURN_IF_ERROR(CodeValues(bits, geometry, PassModel<U>{.spec = plan.predictor, .blend = plan.blend, .neural = plan.neural},
-                               mix, max_value, value_limit, values->data()));
+    const PassModel<U> model{.spec = plan.predictor, .blend = plan.blend, .neural = plan.neural};
+    RETURN_IF_ERROR(CodeValues(bits, geometry, model, mix, plan.MaxValue(value_limit), value_limit,
+                               values->data()));
   }
   encoder.Finish();
   return Status::Ok();
@@ -419,12 +421,11 @@ Status EncodeTyped(std::span<const uint8_t> raw, const ArrayLayout& layout, int 
   Plan<U> plan = ChoosePlan(&values, geometry, value_limit, level);
   // The neural stage on the chosen base; the blend (a candidate for images)
   // must beat the polynomial, each with its own neural stage.
-  const U plan_limit = plan.table.empty() ? value_limit : static_cast<U>(plan.table.size() - 1);
   const auto refine = [&](bool blend, uint64_t* bits) {
     const std::vector<U> base_residuals =
         array::BaseResiduals(values.data(), geometry, plan.predictor,
                              array::SampleRows(geometry, RefinementSampleElements(level)), blend,
-                             plan_limit);
+                             plan.MaxValue(value_limit));
     return ChooseRefinement<U>(
         level, geometry,
         [&](array::NeuralStage stage) {
@@ -545,6 +546,11 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     }
     RETURN_IF_ERROR(reader->U8("table predictor order", &table_order));
   }
+  // The header is checked whole before anything is decoded.
+  const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
+  if (blend && !array::BlendApplies(geometry, std::bit_width(max_value))) {
+    return Corrupt("array: blend predictor on a shape or value range it does not apply to");
+  }
   PredictorSpec spec;
   if (!blend) {
     RETURN_IF_ERROR(reader->U16("predictor orders", &spec.orders));
@@ -560,17 +566,14 @@ Status DecodeTyped(ByteReader* reader, std::span<const uint8_t> body, const Arra
     const PredictorSpec table_spec{table_order};
     RETURN_IF_ERROR(array::ValidatePredictorSpec(table_spec, table_geometry));
     table.resize(table_size);
-    RETURN_IF_ERROR(CodeValues(bits, table_geometry, PassModel<U>{.spec = table_spec}, mix, value_limit,
-                               value_limit, table.data()));
+    RETURN_IF_ERROR(CodeValues(bits, table_geometry, PassModel<U>{.spec = table_spec}, mix,
+                               value_limit, value_limit, table.data()));
     RETURN_IF_ERROR(array::ValidateTable(table));
   }
   std::vector<U> values(elements);
-  const U max_value = table_size > 0 ? static_cast<U>(table_size - 1) : value_limit;
-  if (blend && !array::BlendApplies(geometry, std::bit_width(max_value))) {
-    return Corrupt("array: blend predictor on a shape or value range it does not apply to");
-  }
-  RETURN_IF_ERROR(CodeValues(bits, geometry, PassModel<U>{.spec = spec, .blend = blend, .neural = neural}, mix, max_value,
-                             value_limit, values.data()));
+  const PassModel<U> model{.spec = spec, .blend = blend, .neural = neural};
+  RETURN_IF_ERROR(
+      CodeValues(bits, geometry, model, mix, max_value, value_limit, values.data()));
   if (table_size > 0) RETURN_IF_ERROR(array::FromRanks(table, values.data(), elements));
   finish(values);
   return Status::Ok();

@@ -22,9 +22,10 @@
 // sums of 10 products stay below 2^58, times 8 below 2^61).
 //
 // With each prediction it hands the residual coder a CodingHint: the
-// texture (NE - N, N - NW, NW - W in five levels each), the energy (its own
-// recent absolute errors around the pixel, in half-octave steps) and the
-// fraction (B - 8 * prediction + 4, 0..7).
+// texture (NE - N, N - NW, NW - W in five levels each), the skew (W, N and
+// W + NE - N minus B, in 1/8 units, in five levels each), the energy (its
+// own recent absolute errors around the pixel, in half-octave steps) and
+// the fraction (B - 8 * prediction + 4, 0..7).
 #pragma once
 
 #include <algorithm>
@@ -108,18 +109,23 @@ class BlendPredictor {
     if (!up && !left) {
       hint_.skew = kNeutralSkew;
       hint_.energy = 0;
-      precise_ = (s > 0 ? p_[7] : 0) * kFraction;
-      prediction_ = precise_ / kFraction;
       hint_.fraction = kFraction / 2;
+      prediction_ = s > 0 ? p_[7] : 0;
       return Clamp(prediction_);
     }
+    // The error slots of the present neighbours W, N (weight 2 in the
+    // energy), WW, NW, NE (weight 1), located once for all sub-predictors.
+    std::array<const uint32_t*, 5> near;
+    int present = 0;
+    if (left) near[present++] = ErrorSlot(x - 1, y);
+    if (up) near[present++] = ErrorSlot(x, y - 1);
+    const int doubled = present;
+    if (x > 1) near[present++] = ErrorSlot(x - 2, y);
+    if (up && left) near[present++] = ErrorSlot(x - 1, y - 1);
+    if (up && right) near[present++] = ErrorSlot(x + 1, y - 1);
     uint64_t energy = 0;
-    if (left) energy += 2 * Error(x - 1, y, kPredictors);
-    if (x > 1) energy += Error(x - 2, y, kPredictors);
-    if (up) {
-      energy += 2 * Error(x, y - 1, kPredictors);
-      if (left) energy += Error(x - 1, y - 1, kPredictors);
-      if (right) energy += Error(x + 1, y - 1, kPredictors);
+    for (int i = 0; i < present; ++i) {
+      energy += (i < doubled ? 2 : 1) * uint64_t{near[i][kPredictors]};
     }
     if (s > 0) energy += 2 * errors_[(Slot(x, y) - s) * kSlotErrors + kPredictors];
     hint_.energy = CodingHint::EnergyState(energy >> detail_shift_);
@@ -127,23 +133,17 @@ class BlendPredictor {
     int64_t weighted = 0, total = 0;
     for (int k = 0; k < count_; ++k) {
       uint64_t e = 1;
-      if (left) e += Error(x - 1, y, k);
-      if (x > 1) e += Error(x - 2, y, k);
-      if (up) {
-        e += Error(x, y - 1, k);
-        if (left) e += Error(x - 1, y - 1, k);
-        if (right) e += Error(x + 1, y - 1, k);
-      }
+      for (int i = 0; i < present; ++i) e += near[i][k];
       const int64_t weight = static_cast<int64_t>((uint64_t{1} << 34) / e) + 1;
       weighted += weight * p_[k];
       total += weight;
     }
     // Floor division, rounded to nearest.
-    precise_ = FloorDivide(weighted * kFraction + total / 2, total);
-    prediction_ = FloorDivide(precise_ + kFraction / 2, kFraction);
-    hint_.fraction = static_cast<int>(precise_ - prediction_ * kFraction + kFraction / 2);
+    const int64_t precise = FloorDivide(weighted * kFraction + total / 2, total);
+    prediction_ = FloorDivide(precise + kFraction / 2, kFraction);
+    hint_.fraction = static_cast<int>(precise - prediction_ * kFraction + kFraction / 2);
     const auto skew = [&](int64_t p) {
-      const int64_t d = p * kFraction - precise_;
+      const int64_t d = p * kFraction - precise;
       const int64_t a = (d < 0 ? -d : d) >> detail_shift_;
       const int level = a < kFraction / 2 ? 0 : (a < 3 * kFraction ? 1 : 2);
       return d < 0 ? 2 - level : 2 + level;
@@ -188,8 +188,8 @@ class BlendPredictor {
   }
   // Error slot of sample s_ of pixel (x, y): two rows of pixels in turn.
   uint64_t Slot(uint64_t x, uint64_t y) const { return (y & 1) * line_ + x * samples_ + s_; }
-  uint64_t Error(uint64_t x, uint64_t y, int k) const {
-    return errors_[Slot(x, y) * kSlotErrors + k];
+  const uint32_t* ErrorSlot(uint64_t x, uint64_t y) const {
+    return &errors_[Slot(x, y) * kSlotErrors];
   }
   U Clamp(int64_t p) const {
     return static_cast<U>(std::clamp<int64_t>(p, 0, static_cast<int64_t>(value_limit_)));
@@ -200,8 +200,7 @@ class BlendPredictor {
   const int detail_shift_;        // value bits beyond 8, dropped from differences
   std::vector<uint32_t> errors_;  // [2 rows][width][samples][kSlotErrors]
   CodingHint hint_;
-  int64_t precise_ = 0;    // the blend in 1/kFraction units
-  int64_t prediction_ = 0;  // precise_ rounded to an integer, before clamping
+  int64_t prediction_ = 0;  // the blend rounded to an integer, before clamping
   std::array<int64_t, kPredictors> p_{};
   int count_ = 0;
   uint64_t row_y_ = 0, row_pixel_ = 0;  // of the current row
